@@ -1,0 +1,70 @@
+# Groundswell. `make run` serves the demo on SQLite; `make test` runs the whole suite.
+# Both set up everything they need first: a virtual environment, the translations, the database.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+TRANSLATIONS := petitions/translations
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint messages translations clean
+
+run: $(VENV)/.installed-app .env translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev translations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -n auto
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-app
+
+# A random SECRET_KEY for this checkout; .env is read by the flask command, never committed.
+.env:
+	@printf 'SECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))')" > $@
+	@echo "Wrote .env with a new SECRET_KEY for this laptop."
+
+# Compile the catalogs (.po -> .mo) that the app reads at run time.
+translations: $(VENV)/.installed-app
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+
+# After marking new strings: extract them, merge them into every catalog, and fill the English
+# catalog from the source text. Then translate the new Spanish entries (the suite checks).
+messages: $(VENV)/.installed-app
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -o $(TRANSLATIONS)/messages.pot \
+		--no-location --sort-output --omit-header .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching \
+		--ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/python -c "$$ENGLISH_FROM_SOURCE"
+
+define ENGLISH_FROM_SOURCE
+from babel.messages.pofile import read_po, write_po
+path = "$(TRANSLATIONS)/en/LC_MESSAGES/messages.po"
+with open(path, "rb") as po: catalog = read_po(po)
+for message in catalog:
+    if message.id and not any(message.string if isinstance(message.string, tuple) else [message.string]):
+        message.string = message.id
+with open(path, "wb") as po: write_po(po, catalog, no_location=True, sort_output=True)
+endef
+export ENGLISH_FROM_SOURCE
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

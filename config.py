@@ -1,0 +1,115 @@
+"""Settings, read from the environment and checked when the app starts.
+
+Every setting has one line here. A wrong value stops the app at start-up with a message that
+names the variable, instead of surfacing later as a confusing error in a request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+# A relative SQLite path: Flask-SQLAlchemy puts it in the app's instance folder.
+DEFAULT_DATABASE_URL = "sqlite:///groundswell.sqlite3"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+MIN_SECRET_KEY_LENGTH = 32
+PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "dev", "development"}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed."""
+
+
+class Environment:
+    """Typed, strict access to environment variables."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self.environ = environ
+
+    def str(self, name: str, default: str | None = None) -> str | None:
+        value = self.environ.get(name)
+        return default if value is None else value.strip()
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.environ.get(name)
+        if value is None:
+            return default
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+    def int(self, name: str, default: int, *, minimum: int = 0) -> int:
+        value = self.environ.get(name)
+        if value is None or not value.strip():
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+        if number < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+        return number
+
+
+def database_url(url: str) -> str:
+    """Accept the common spellings of a PostgreSQL URL and use psycopg 3 for all of them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite: or postgresql: URL, not {url!r}")
+    return url
+
+
+def secret_key(value: str | None) -> str:
+    if not value:
+        raise ConfigError(
+            "SECRET_KEY is not set. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'` and set it in the "
+            "environment (`make run` writes one to .env for local use)."
+        )
+    if value.lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY must be a random string of at least {MIN_SECRET_KEY_LENGTH} characters")
+    return value
+
+
+def base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"BASE_URL must be an absolute http(s) URL, not {value!r}")
+    return value.rstrip("/")
+
+
+def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config from environment variables (os.environ by default)."""
+    env = Environment(os.environ if environ is None else environ)
+    url = base_url(env.str("BASE_URL", DEFAULT_BASE_URL))
+    https = url.startswith("https:")
+    return {
+        "SECRET_KEY": secret_key(env.str("SECRET_KEY")),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.str("DATABASE_URL") or DEFAULT_DATABASE_URL),
+        "BASE_URL": url,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Sign forms are small; anything bigger is a mistake or an attack (413).
+        "MAX_CONTENT_LENGTH": env.int("MAX_CONTENT_LENGTH", 64 * 1024, minimum=1024),
+        # email-validator's DNS check is slow and fails offline, so it is opt-in.
+        "EMAIL_CHECK_DELIVERABILITY": env.bool("EMAIL_CHECK_DELIVERABILITY", False),
+        # Signatures are folded into the stored tallies by every N-th signer (see tallies.py).
+        "TALLY_FOLD_EVERY": env.int("TALLY_FOLD_EVERY", 64, minimum=1),
+        # The form's CSRF token lives as long as the browser session: a supporter who reads
+        # the whole campaign before signing must not be turned away.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LANGUAGES": ("en", "es"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+    }

@@ -1,0 +1,43 @@
+"""Groundswell: petitions and demand tracking for grassroots coalitions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import format_decimal, get_locale
+
+import config
+
+from . import api, cli, errors, i18n, public, security
+from .extensions import babel, csrf, db, migrate
+from .sql import configure_engine
+from .text import markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(environ: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from environment variables (os.environ unless given). Touches no database."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_mapping(config.from_environ(environ))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = configure_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    cli.register(app)
+
+    app.after_request(security.set_headers)
+    app.after_request(i18n.remember_choice)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(switch_url=i18n.switch_url, get_locale=get_locale)
+    app.jinja_env.filters["markdown"] = markdown
+    app.jinja_env.filters["number"] = format_decimal
+    return app

@@ -1,0 +1,56 @@
+"""Error answers: a page for people, JSON for the API. Never a bare 500."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+from .extensions import db
+
+MESSAGES = {
+    400: _l("Something in that request was not right. Please go back and try again."),
+    404: _l("We could not find that page. The campaign may have moved or never existed."),
+    405: _l("That page cannot be used this way."),
+    413: _l("That was more than we accept in one go. Please go back and shorten what you wrote."),
+    429: _l("Too many tries in a short time. Please wait a little and try again."),
+    500: _l("Something went wrong on our side. Please try again in a moment."),
+    503: _l("We cannot reach our database right now. Nothing was stored; please try again in a minute."),
+}
+TITLES = {
+    400: _l("Bad request"),
+    404: _l("Page not found"),
+    405: _l("Not allowed"),
+    413: _l("Too much to take in"),
+    429: _l("Slow down"),
+    500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(error: HTTPException):
+    code = error.code or 500
+    message = str(MESSAGES.get(code) or error.description)
+    if wants_json():
+        return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": message}), code
+    title = TITLES.get(code) or error.name
+    response = render_template("errors/error.html", code=code, title=title, message=message)
+    return response, code
+
+
+def database_unavailable(error: OperationalError):
+    with suppress(OperationalError):  # the connection is gone; the pool replaces it
+        db.session.rollback()
+    return error_response(ServiceUnavailable())
+
+
+def register(app) -> None:
+    app.register_error_handler(HTTPException, error_response)
+    app.register_error_handler(OperationalError, database_unavailable)

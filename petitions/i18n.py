@@ -1,0 +1,44 @@
+"""Which language a page is in, and the language switcher."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request, url_for
+
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def supported() -> tuple[str, ...]:
+    return current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    """The ``lang`` parameter, else the remembered choice, else the browser's, else the petition's."""
+    languages = supported()
+    for choice in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if choice in languages:
+            return choice
+    browser = request.accept_languages.best_match(languages)
+    if browser:
+        return browser
+    return g.get("petition_locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_choice(response):
+    """after_request: keep a language chosen through ``?lang=`` for the next pages."""
+    choice = request.args.get("lang")
+    if choice in supported() and request.cookies.get(COOKIE) != choice:
+        response.set_cookie(COOKIE, choice, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    return response
+
+
+def switch_url(language: str) -> str:
+    """This page in another language; pages answering a POST switch on their GET page."""
+    target = g.get("switch_target")
+    if target is None and request.method == "GET" and request.endpoint:
+        args = {**request.view_args, **request.args.to_dict()}
+        target = (request.endpoint, args)
+    if target is None:
+        target = ("public.index", {})
+    endpoint, args = target
+    return url_for(endpoint, **{**args, "lang": language})

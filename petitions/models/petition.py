@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .coalition import Coalition
+from .types import UTCDateTime, enum_column, utcnow
+
+
+class PetitionState(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class DemandStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WON = "won"
+    LOST = "lost"
+
+
+class IllegalTransition(ValueError):
+    """A petition was asked to move to a state it cannot reach from where it is."""
+
+
+# Where a petition may go from each state. Closing is reversible; archiving hides a
+# finished campaign from listings but keeps its page and its counts.
+TRANSITIONS: dict[PetitionState, frozenset[PetitionState]] = {
+    PetitionState.DRAFT: frozenset({PetitionState.OPEN}),
+    PetitionState.OPEN: frozenset({PetitionState.CLOSED}),
+    PetitionState.CLOSED: frozenset({PetitionState.OPEN, PetitionState.ARCHIVED}),
+    PetitionState.ARCHIVED: frozenset({PetitionState.CLOSED}),
+}
+
+
+class Petition(db.Model):
+    """A campaign: what the coalition asks for, as an ordered list of demands."""
+
+    __tablename__ = "petitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coalition_id: Mapped[int] = mapped_column(ForeignKey("coalitions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered without raw HTML
+    goal: Mapped[int] = mapped_column(Integer, default=1000)
+    state: Mapped[PetitionState] = mapped_column(enum_column(PetitionState), default=PetitionState.DRAFT)
+    default_country: Mapped[str] = mapped_column(String(2), default="US")
+    default_locale: Mapped[str] = mapped_column(String(5), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Confirmed signatures already folded into the tallies; tallies.py adds the rest when read.
+    signature_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    coalition: Mapped[Coalition] = relationship(back_populates="petitions")
+    demands: Mapped[list[Demand]] = relationship(
+        back_populates="petition", order_by="Demand.position", cascade="all, delete-orphan"
+    )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("state", PetitionState.DRAFT)
+        super().__init__(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Petition {self.slug} {self.state}>"
+
+    @property
+    def accepts_signatures(self) -> bool:
+        return self.state is PetitionState.OPEN
+
+    @property
+    def is_public(self) -> bool:
+        return self.state is not PetitionState.DRAFT
+
+    def open(self) -> None:
+        self._move_to(PetitionState.OPEN)
+        self.opened_at = self.opened_at or utcnow()
+        self.closed_at = None
+
+    def close(self) -> None:
+        self._move_to(PetitionState.CLOSED)
+        self.closed_at = utcnow()
+
+    def archive(self) -> None:
+        self._move_to(PetitionState.ARCHIVED)
+
+    def _move_to(self, state: PetitionState) -> None:
+        if state not in TRANSITIONS[self.state]:
+            raise IllegalTransition(f"a {self.state} petition cannot become {state}")
+        self.state = state
+
+
+class Demand(db.Model):
+    """One thing the petition asks for, tracked until it is won or lost."""
+
+    __tablename__ = "demands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[DemandStatus] = mapped_column(enum_column(DemandStatus), default=DemandStatus.OPEN)
+    # Folded support, like Petition.signature_count.
+    support_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    petition: Mapped[Petition] = relationship(back_populates="demands")
+
+    def __repr__(self) -> str:
+        return f"<Demand {self.position}: {self.title}>"

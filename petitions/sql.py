@@ -1,0 +1,65 @@
+"""The few places where SQLite and PostgreSQL need different SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def insert(model: Any):
+    """An INSERT that understands ON CONFLICT on both databases."""
+    return (postgresql.insert if dialect_name() == "postgresql" else sqlite.insert)(model)
+
+
+def insert_ignoring_duplicates(model: Any, values: dict[str, Any], key: Sequence[str], where: Any = None):
+    """INSERT ... ON CONFLICT (key) DO NOTHING: the unique index decides, not a prior SELECT.
+
+    ``where`` names the predicate of a partial unique index.
+    """
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=list(key), index_where=where)
+
+
+def add_counts(model: Any, key: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """Add each row's ``count`` to the counter row with the same key, creating it if needed."""
+    if not rows:
+        return
+    # Sorted, so that two writers lock counter rows in the same order and cannot deadlock.
+    rows = sorted(rows, key=lambda row: tuple(row[column] for column in key))
+    statement = insert(model)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key), set_={"count": model.count + statement.excluded["count"]}
+    )
+    db.session.execute(statement, rows)
+
+
+def configure_engine(url: str) -> dict[str, Any]:
+    """Engine options for the database in use."""
+    if url.startswith("sqlite"):
+        # The pysqlite driver opens its transaction at the first write, so a transaction that
+        # writes holds SQLite's lock before it reads what it changes; timeout = time to wait for it.
+        return {"connect_args": {"timeout": 30}}
+    # Check connections before use, so the app recovers by itself after PostgreSQL restarts.
+    return {"pool_pre_ping": True}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(connection, _record) -> None:
+    if not isinstance(connection, sqlite3.Connection):
+        return
+    cursor = connection.cursor()
+    # WAL lets pages be read while a signature is written; NORMAL sync is crash-safe in WAL mode.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

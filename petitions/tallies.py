@@ -1,0 +1,436 @@
+"""Tallies: confirmed signatures per petition, per demand, per city, per demand per city, per day.
+
+How they stay exact without a hot counter row (the README's architecture section says more):
+
+* Signing only inserts rows. No signer ever updates a shared counter, so simultaneous signers
+  never queue behind one row lock.
+* The stored tallies (``petitions.signature_count``, ``demands.support_count`` and the
+  ``*_tallies`` tables) cover exactly the confirmed signatures whose ``counted`` flag is set.
+* Every read adds the confirmed signatures not counted yet, found through a small partial index,
+  in the same SQL statement as the stored figure: one statement sees one snapshot, so a fold that
+  commits meanwhile can never make a signature count twice or not at all.
+* ``fold()`` moves uncounted signatures into the stored tallies in one transaction. Every N-th
+  signer runs it after its own commit (``TALLY_FOLD_EVERY``), so the uncounted rest stays small.
+* Whatever touches stored tallies holds the petition's tally lock: a transaction-scoped advisory
+  lock on PostgreSQL (a fold that finds it taken just skips), the database's single writer on
+  SQLite. A signature that stops being confirmed leaves the stored tallies in the same
+  transaction as its change of state (``remove_counted()``).
+* ``recount()`` rebuilds every tally from the signatures and reports what it corrected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Date, bindparam, func, select, text, type_coerce, union_all, update
+
+from .extensions import db
+from .models import City, CityTally, DailyTally, Demand, DemandCityTally, Endorsement, Petition, Signature
+from .models.signature import UNCOUNTED
+from .sql import add_counts, dialect_name
+
+# Namespace of the PostgreSQL advisory locks taken on a petition's tallies.
+TALLY_LOCK = 0x7461  # "ta"
+# Rows per IN (...) list: far below SQLite's limit on bound parameters.
+CHUNK = 2000
+
+
+# --- Changing the stored tallies -------------------------------------------------------------
+
+
+@dataclass
+class TallyDelta:
+    """What a set of signatures adds to (or, negated, takes from) the stored tallies."""
+
+    total: int = 0
+    demands: Counter[int] = field(default_factory=Counter)
+    cities: Counter[int] = field(default_factory=Counter)
+    demand_cities: Counter[tuple[int, int]] = field(default_factory=Counter)
+    days: Counter[date] = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, signatures: Sequence[tuple[int, int, object]]) -> TallyDelta:
+        """The delta of signatures given as (id, city_id, signed_at) rows."""
+        delta = cls(total=len(signatures))
+        city_of = {}
+        for signature_id, city_id, signed_at in signatures:
+            city_of[signature_id] = city_id
+            delta.cities[city_id] += 1
+            delta.days[signed_at.date()] += 1
+        for signature_id, demand_id in _endorsements(list(city_of)):
+            delta.demands[demand_id] += 1
+            delta.demand_cities[demand_id, city_of[signature_id]] += 1
+        return delta
+
+    def negated(self) -> TallyDelta:
+        return TallyDelta(
+            total=-self.total,
+            demands=Counter({key: -n for key, n in self.demands.items()}),
+            cities=Counter({key: -n for key, n in self.cities.items()}),
+            demand_cities=Counter({key: -n for key, n in self.demand_cities.items()}),
+            days=Counter({key: -n for key, n in self.days.items()}),
+        )
+
+
+def _endorsements(signature_ids: list[int]) -> Iterable[tuple[int, int]]:
+    for start in range(0, len(signature_ids), CHUNK):
+        chunk = signature_ids[start : start + CHUNK]
+        yield from db.session.execute(
+            select(Endorsement.signature_id, Endorsement.demand_id).where(Endorsement.signature_id.in_(chunk))
+        )
+
+
+def apply(petition_id: int, delta: TallyDelta) -> None:
+    """Add a delta to the stored tallies. Call under the petition's tally lock."""
+    if not delta.total:
+        return
+    db.session.execute(
+        update(Petition)
+        .where(Petition.id == petition_id)
+        .values(signature_count=Petition.signature_count + delta.total)
+        .execution_options(synchronize_session=False)
+    )
+    if delta.demands:
+        db.session.execute(
+            update(Demand.__table__)
+            .where(Demand.__table__.c.id == bindparam("demand_id"))
+            .values(support_count=Demand.__table__.c.support_count + bindparam("n")),
+            [{"demand_id": demand_id, "n": n} for demand_id, n in sorted(delta.demands.items())],
+        )
+    add_counts(
+        CityTally,
+        ("petition_id", "city_id"),
+        [{"petition_id": petition_id, "city_id": city_id, "count": n} for city_id, n in delta.cities.items()],
+    )
+    add_counts(
+        DemandCityTally,
+        ("demand_id", "city_id"),
+        [
+            {"petition_id": petition_id, "demand_id": demand_id, "city_id": city_id, "count": n}
+            for (demand_id, city_id), n in delta.demand_cities.items()
+        ],
+    )
+    add_counts(
+        DailyTally,
+        ("petition_id", "day"),
+        [{"petition_id": petition_id, "day": day, "count": n} for day, n in delta.days.items()],
+    )
+
+
+def lock(petition_id: int, *, wait: bool = True) -> bool:
+    """Take the petition's tally lock for the rest of this transaction; False if taken and not waiting.
+
+    On SQLite the lock is the database's single writer lock, taken by a harmless write.
+    """
+    if dialect_name() != "postgresql":
+        # A write takes SQLite's database lock (waiting for it); reads after it see the latest data.
+        db.session.execute(
+            update(Petition)
+            .where(Petition.id == petition_id)
+            .values(signature_count=Petition.signature_count)
+            .execution_options(synchronize_session=False)
+        )
+        return True
+    take = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
+    result = db.session.execute(select(take(TALLY_LOCK, petition_id))).scalar()
+    return wait or bool(result)
+
+
+def fold(petition_id: int, *, batch: int = 10_000) -> int:
+    """Add confirmed signatures that are not counted yet to the stored tallies; return how many.
+
+    Runs in the caller's transaction. Skips (returns 0) when another fold of this petition holds
+    the lock: that one will take these signatures, or the next fold will.
+    """
+    if not lock(petition_id, wait=False):
+        return 0
+    waiting = (
+        select(Signature.id)
+        .where(Signature.petition_id == petition_id, text(UNCOUNTED))
+        .order_by(Signature.id)
+        .limit(batch)
+    )
+    # The UPDATE re-checks the condition on every row it locks, so a signature struck out
+    # meanwhile is left alone.
+    rows = db.session.execute(
+        update(Signature)
+        .where(Signature.id.in_(waiting.scalar_subquery()), text(UNCOUNTED))
+        .values(counted=True)
+        .returning(Signature.id, Signature.city_id, Signature.signed_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    apply(petition_id, TallyDelta.of(rows))
+    return len(rows)
+
+
+def remove_counted(petition_id: int, signature_ids: Sequence[int]) -> int:
+    """Take signatures that are no longer confirmed out of the stored tallies; return how many.
+
+    Call in the transaction that changed their state, after the change and under lock().
+    """
+    rows = []
+    for start in range(0, len(signature_ids), CHUNK):
+        rows += db.session.execute(
+            update(Signature)
+            .where(
+                Signature.id.in_(signature_ids[start : start + CHUNK]),
+                Signature.petition_id == petition_id,
+                Signature.counted,
+                text("signatures.state <> 'confirmed'"),
+            )
+            .values(counted=False)
+            .returning(Signature.id, Signature.city_id, Signature.signed_at)
+            .execution_options(synchronize_session=False)
+        ).all()
+    apply(petition_id, TallyDelta.of(rows).negated())
+    return len(rows)
+
+
+# --- Reading ---------------------------------------------------------------------------------
+# Each reader is one statement: the stored figure plus what is not folded yet.
+
+
+def _uncounted(petition_id: int):
+    return (Signature.petition_id == petition_id, text(UNCOUNTED))
+
+
+def signature_counts(petition_ids: Sequence[int]) -> dict[int, int]:
+    """Confirmed signatures of each petition."""
+    if not petition_ids:
+        return {}
+    waiting = (
+        select(Signature.petition_id, func.count().label("n"))
+        .where(Signature.petition_id.in_(petition_ids), text(UNCOUNTED))
+        .group_by(Signature.petition_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Petition.id, Petition.signature_count + func.coalesce(waiting.c.n, 0))
+        .outerjoin(waiting, waiting.c.petition_id == Petition.id)
+        .where(Petition.id.in_(petition_ids))
+    )
+    return dict(rows.all())
+
+
+def signature_count(petition_id: int) -> int:
+    return signature_counts([petition_id]).get(petition_id, 0)
+
+
+def demand_support(petition_id: int) -> dict[int, int]:
+    """Confirmed signatures endorsing each demand of the petition, by demand id."""
+    waiting = (
+        select(Endorsement.demand_id, func.count().label("n"))
+        .join(Signature, Signature.id == Endorsement.signature_id)
+        .where(*_uncounted(petition_id))
+        .group_by(Endorsement.demand_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Demand.id, Demand.support_count + func.coalesce(waiting.c.n, 0))
+        .outerjoin(waiting, waiting.c.demand_id == Demand.id)
+        .where(Demand.petition_id == petition_id)
+    )
+    return dict(rows.all())
+
+
+def _city_counts_subquery(petition_id: int):
+    both = union_all(
+        select(CityTally.city_id, CityTally.count.label("n")).where(CityTally.petition_id == petition_id),
+        select(Signature.city_id, func.count().label("n")).where(*_uncounted(petition_id)).group_by(Signature.city_id),
+    ).subquery()
+    return (
+        select(both.c.city_id, func.sum(both.c.n).label("n"))
+        .group_by(both.c.city_id)
+        .having(func.sum(both.c.n) > 0)
+        .subquery()
+    )
+
+
+def city_counts(petition_id: int, *, limit: int | None = None, offset: int = 0) -> list[tuple[City, int]]:
+    """Cities with confirmed signatures, most first (ties by name)."""
+    counts = _city_counts_subquery(petition_id)
+    statement = (
+        select(City, counts.c.n)
+        .join(counts, counts.c.city_id == City.id)
+        .order_by(counts.c.n.desc(), City.name, City.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(db.session.execute(statement))
+
+
+def demand_city_counts(petition_id: int, city_ids: Sequence[int]) -> dict[tuple[int, int], int]:
+    """Support per (demand id, city id) for the given cities."""
+    if not city_ids:
+        return {}
+    both = union_all(
+        select(DemandCityTally.demand_id, DemandCityTally.city_id, DemandCityTally.count.label("n")).where(
+            DemandCityTally.petition_id == petition_id, DemandCityTally.city_id.in_(city_ids)
+        ),
+        select(Endorsement.demand_id, Signature.city_id, func.count().label("n"))
+        .join(Signature, Signature.id == Endorsement.signature_id)
+        .where(*_uncounted(petition_id), Signature.city_id.in_(city_ids))
+        .group_by(Endorsement.demand_id, Signature.city_id),
+    ).subquery()
+    rows = db.session.execute(
+        select(both.c.demand_id, both.c.city_id, func.sum(both.c.n)).group_by(both.c.demand_id, both.c.city_id)
+    )
+    return {(demand_id, city_id): n for demand_id, city_id, n in rows if n}
+
+
+def daily_counts(petition_id: int) -> list[tuple[date, int]]:
+    """Confirmed signatures per day of signing (UTC), oldest first, days without any left out."""
+    day = type_coerce(func.date(Signature.signed_at), Date)
+    both = union_all(
+        select(DailyTally.day.label("day"), DailyTally.count.label("n")).where(DailyTally.petition_id == petition_id),
+        select(day.label("day"), func.count().label("n")).where(*_uncounted(petition_id)).group_by(day),
+    ).subquery()
+    rows = db.session.execute(
+        select(both.c.day, func.sum(both.c.n)).group_by(both.c.day).having(func.sum(both.c.n) > 0).order_by(both.c.day)
+    )
+    return [(_as_date(d), n) for d, n in rows]
+
+
+def _as_date(value) -> date:
+    # SQLite hands back date() results as text even through a Date-typed union.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+# --- Rebuilding ------------------------------------------------------------------------------
+
+TALLY_NAMES = {"demands": "demand", "cities": "city", "demand_cities": "demand_city", "days": "day"}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A stored tally that read ``was`` where its signatures say ``now``."""
+
+    tally: str  # "total", "demand", "city", "demand_city" or "day"
+    key: object
+    was: int
+    now: int
+
+
+def stored(petition_id: int) -> TallyDelta:
+    """The stored tallies alone, without the signatures not folded yet."""
+
+    def rows(*columns, where):
+        return db.session.execute(select(*columns).where(where))
+
+    return TallyDelta(
+        total=db.session.execute(select(Petition.signature_count).where(Petition.id == petition_id)).scalar_one(),
+        demands=_nonzero(rows(Demand.id, Demand.support_count, where=Demand.petition_id == petition_id)),
+        cities=_nonzero(rows(CityTally.city_id, CityTally.count, where=CityTally.petition_id == petition_id)),
+        demand_cities=_nonzero(
+            ((d, c), n)
+            for d, c, n in rows(
+                DemandCityTally.demand_id,
+                DemandCityTally.city_id,
+                DemandCityTally.count,
+                where=DemandCityTally.petition_id == petition_id,
+            )
+        ),
+        days=_nonzero(rows(DailyTally.day, DailyTally.count, where=DailyTally.petition_id == petition_id)),
+    )
+
+
+def truth(petition_id: int, *, counted_only: bool = False) -> TallyDelta:
+    """Every tally of a petition computed afresh from its confirmed signatures (GROUP BY).
+
+    ``counted_only`` limits it to the signatures marked counted: what the stored tallies must say.
+    """
+    where = [Signature.petition_id == petition_id, text("signatures.state = 'confirmed'")]
+    if counted_only:
+        where.append(Signature.counted)
+    day = type_coerce(func.date(Signature.signed_at), Date)
+    endorsed = select(Endorsement.demand_id, Signature.city_id, func.count()).join(
+        Signature, Signature.id == Endorsement.signature_id
+    )
+    return TallyDelta(
+        total=db.session.execute(select(func.count()).select_from(Signature).where(*where)).scalar_one(),
+        demands=_nonzero(
+            db.session.execute(
+                select(Endorsement.demand_id, func.count())
+                .join(Signature, Signature.id == Endorsement.signature_id)
+                .where(*where)
+                .group_by(Endorsement.demand_id)
+            )
+        ),
+        cities=_nonzero(
+            db.session.execute(select(Signature.city_id, func.count()).where(*where).group_by(Signature.city_id))
+        ),
+        demand_cities=_nonzero(
+            ((d, c), n)
+            for d, c, n in db.session.execute(endorsed.where(*where).group_by(Endorsement.demand_id, Signature.city_id))
+        ),
+        days=_nonzero(
+            (_as_date(d), n) for d, n in db.session.execute(select(day, func.count()).where(*where).group_by(day))
+        ),
+    )
+
+
+def snapshot(petition_id: int) -> TallyDelta:
+    """Every tally of a petition as readers see it: stored plus not yet folded."""
+    cities = {city.id: n for city, n in city_counts(petition_id)}
+    return TallyDelta(
+        total=signature_count(petition_id),
+        demands=_nonzero(demand_support(petition_id).items()),
+        cities=Counter(cities),
+        demand_cities=Counter(demand_city_counts(petition_id, list(cities))),
+        days=Counter(dict(daily_counts(petition_id))),
+    )
+
+
+def _nonzero(pairs) -> Counter:
+    return Counter({key: n for key, n in pairs if n})
+
+
+def differences(was: TallyDelta, now: TallyDelta) -> list[Difference]:
+    found = []
+    if was.total != now.total:
+        found.append(Difference("total", None, was.total, now.total))
+    for attribute, name in TALLY_NAMES.items():
+        before, after = getattr(was, attribute), getattr(now, attribute)
+        for key in sorted(set(before) | set(after), key=str):
+            if before[key] != after[key]:
+                found.append(Difference(name, key, before[key], after[key]))
+    return found
+
+
+def recount(petition_id: int) -> list[Difference]:
+    """Rebuild every stored tally of a petition from its signatures; return what was wrong.
+
+    Only fold(), remove_counted() and recount() change ``counted``, all under the tally lock, so
+    while it is held the stored tallies and the counted signatures can be compared exactly even
+    as people keep signing.
+    """
+    lock(petition_id)
+    found = differences(stored(petition_id), truth(petition_id, counted_only=True))
+    # Counted signatures that are no longer confirmed should have left the tallies.
+    strays = db.session.execute(
+        update(Signature)
+        .where(Signature.petition_id == petition_id, Signature.counted, text("signatures.state <> 'confirmed'"))
+        .values(counted=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if strays:
+        found.append(Difference("counted_but_not_confirmed", None, strays, 0))
+    db.session.execute(
+        update(Signature)
+        .where(*_uncounted(petition_id))
+        .values(counted=True)
+        .execution_options(synchronize_session=False)
+    )
+    for model in (CityTally, DemandCityTally, DailyTally):
+        db.session.execute(model.__table__.delete().where(model.__table__.c.petition_id == petition_id))
+    for model in (Petition, Demand):
+        column = model.id if model is Petition else model.petition_id
+        counter = "signature_count" if model is Petition else "support_count"
+        db.session.execute(
+            update(model).where(column == petition_id).values({counter: 0}).execution_options(synchronize_session=False)
+        )
+    apply(petition_id, truth(petition_id, counted_only=True))
+    return found

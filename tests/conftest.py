@@ -1,0 +1,255 @@
+"""Fixtures: the app through its own factory, on SQLite and (with TEST_DATABASE_URL) on PostgreSQL.
+
+Each database is built once per test session by the migrations; each test then gets it empty:
+SQLite as a fresh copy of the migrated file, PostgreSQL as a private schema emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+import config
+from petitions import create_app, signing
+from petitions.extensions import db
+from petitions.models import Coalition, Demand, Petition, PetitionState
+
+SECRET_KEY = "tests-only-secret-key-0123456789abcdef"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def environment(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment variables a test app starts from."""
+    return {"SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url, **settings}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A PostgreSQL that was asked for but cannot be reached fails the run; it never skips.
+    if not PG_URL:
+        return
+    try:
+        engine = create_engine(config.database_url(PG_URL))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:
+        pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL does not answer: {error}", returncode=3)
+
+
+def migrate(database_url: str) -> None:
+    app = create_app(environment(database_url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "groundswell.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(worker_id: str) -> Iterator[str]:
+    """A private schema in the test PostgreSQL database, migrated once, dropped at the end."""
+    admin = create_engine(config.database_url(PG_URL))
+    schema = f"test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(config.database_url(PG_URL)).update_query_dict({"options": f"-csearch_path={schema}"})
+    url_text = url.render_as_string(hide_password=False)
+    migrate(url_text)
+    yield url_text
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def empty_postgresql(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in tables)
+        if names:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database: every test that uses it runs once per backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "groundswell.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgresql_url")
+    empty_postgresql(url)
+    return url
+
+
+@pytest.fixture
+def settings() -> dict[str, str]:
+    """Extra environment variables for the app; override in a test module to change them."""
+    return {}
+
+
+class Client(FlaskClient):
+    """A test client whose every request gets a fresh app context, as under a real server.
+
+    Tests hold an app context of their own (to use the database directly); without this, requests
+    would share its ``g`` and, with it, whatever a previous request cached there.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url: str, settings: dict[str, str]) -> Iterator[Flask]:
+    app = create_app(environment(database_url, **settings))
+    app.config["TESTING"] = True
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+# --- Factories -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_coalition(app: Flask):
+    def make(slug: str = "riverside-parents", name: str = "Riverside Parents United") -> Coalition:
+        coalition = db.session.execute(db.select(Coalition).where(Coalition.slug == slug)).scalar_one_or_none()
+        if coalition is None:
+            coalition = Coalition(slug=slug, name=name)
+            db.session.add(coalition)
+            db.session.commit()
+        return coalition
+
+    return make
+
+
+@pytest.fixture
+def make_petition(app: Flask, make_coalition):
+    counter = iter(range(1, 10_000))
+
+    def make(
+        slug: str | None = None,
+        *,
+        demands: int | list[str] = 3,
+        state: PetitionState = PetitionState.OPEN,
+        coalition: Coalition | None = None,
+        **fields,
+    ) -> Petition:
+        titles = demands if isinstance(demands, list) else [f"Demand number {n}" for n in range(1, demands + 1)]
+        petition = Petition(
+            coalition=coalition or make_coalition(),
+            slug=slug or f"petition-{next(counter)}-{uuid.uuid4().hex[:6]}",
+            title=fields.pop("title", "Fund our neighborhood schools"),
+            summary=fields.pop("summary", "Parents ask the board to keep every school open."),
+            body=fields.pop("body", "We ask the **school board** to listen."),
+            goal=fields.pop("goal", 1000),
+            **fields,
+        )
+        for position, title in enumerate(titles, start=1):
+            petition.demands.append(Demand(position=position, title=title, explanation=f"Why {title.lower()}."))
+        if state is not PetitionState.DRAFT:
+            petition.open()
+        if state in (PetitionState.CLOSED, PetitionState.ARCHIVED):
+            petition.close()
+        if state is PetitionState.ARCHIVED:
+            petition.archive()
+        db.session.add(petition)
+        db.session.commit()
+        return petition
+
+    return make
+
+
+@pytest.fixture
+def sign(app: Flask):
+    """Sign through the domain function, as the web form would after validation."""
+    counter = iter(range(1, 1_000_000))
+
+    def sign_(petition: Petition, email: str | None = None, **fields) -> int | None:
+        n = next(counter)
+        data = signing.SignatureData(
+            name=fields.pop("name", f"Supporter {n}"),
+            email=email or f"supporter{n}@example.org",
+            city=fields.pop("city", "Chicago"),
+            country=fields.pop("country", "US"),
+            demand_ids=frozenset(fields.pop("demand_ids", [d.id for d in petition.demands])),
+            **fields,
+        )
+        return signing.sign(petition, data)
+
+    return sign_
+
+
+# --- The sign form over HTTP -----------------------------------------------------------------
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, slug: str) -> str:
+    page = client.get(f"/petitions/{slug}")
+    assert page.status_code == 200, page.status_code
+    return CSRF_INPUT.search(page.get_data(as_text=True)).group(1)
+
+
+def form_fields(petition: Petition, **overrides) -> dict:
+    """A complete, valid sign form for the petition, as a browser sends it."""
+    fields = {
+        "name": "Ana Lucía Pérez",
+        "email": "ana@example.org",
+        "city": "Chicago",
+        "region": "IL",
+        "postal_code": "60601",
+        "country": "US",
+        "demands": [str(demand.id) for demand in petition.demands],
+        "comment": "",
+    }
+    fields.update(overrides)
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+@pytest.fixture
+def post_signature(client: FlaskClient):
+    """POST the sign form with a real CSRF token, as a browser would."""
+
+    def post(petition: Petition, **overrides):
+        data = form_fields(petition, **overrides)
+        data.setdefault("csrf_token", csrf_token(client, petition.slug))
+        return client.post(f"/petitions/{petition.slug}/sign", data=data)
+
+    return post
