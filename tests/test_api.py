@@ -35,6 +35,7 @@ def test_the_petition_document(client, make_petition, sign):
             "explanation": "Why keep schools open.",
             "status": "open",
             "support_count": 2,
+            "translations": {},
         },
         {
             "id": second.id,
@@ -43,6 +44,7 @@ def test_the_petition_document(client, make_petition, sign):
             "explanation": "Why fund libraries.",
             "status": "open",
             "support_count": 1,
+            "translations": {},
         },
     ]
 

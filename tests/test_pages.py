@@ -36,8 +36,8 @@ def test_the_demo_page_shows_the_seven_demands_in_order(client, runner):
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>#WeChoose: education justice for every child</h1>" in page
-    titles = re.findall(r'<h3 class="demand__title">(.*?)</h3>', page)
+    assert '<h1 lang="en">#WeChoose: education justice for every child</h1>' in page
+    titles = re.findall(r'<h3 class="demand__title" lang="en">(.*?)</h3>', page)
     assert titles == WECHOOSE_DEMANDS
     # Every demand has an explanation and a goal exists.
     assert page.count('<li class="demand"') == 7

@@ -2,7 +2,15 @@
 
 from .city import City
 from .coalition import Coalition
-from .petition import Demand, DemandStatus, IllegalTransition, Petition, PetitionState
+from .petition import (
+    Demand,
+    DemandStatus,
+    DemandTranslation,
+    IllegalTransition,
+    Petition,
+    PetitionState,
+    PetitionTranslation,
+)
 from .signature import Endorsement, Signature, SignatureState
 from .tally import CityTally, DailyTally, DemandCityTally
 
@@ -14,10 +22,12 @@ __all__ = [
     "Demand",
     "DemandCityTally",
     "DemandStatus",
+    "DemandTranslation",
     "Endorsement",
     "IllegalTransition",
     "Petition",
     "PetitionState",
+    "PetitionTranslation",
     "Signature",
     "SignatureState",
 ]

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from ..extensions import db
 from .coalition import Coalition
@@ -39,7 +39,21 @@ TRANSITIONS: dict[PetitionState, frozenset[PetitionState]] = {
 }
 
 
-class Petition(db.Model):
+class Translatable:
+    """Text written in the petition's own language (``original_locale``), with ``translations``."""
+
+    def text(self, field: str, locale: str | None = None) -> str:
+        """``field`` in ``locale`` where a translation gives it, else as originally written."""
+        translation = self.translations.get(locale) if locale else None
+        return getattr(translation, field, "") or getattr(self, field)
+
+    def text_locale(self, field: str, locale: str | None = None) -> str:
+        """The language that text() gives ``field`` in."""
+        translation = self.translations.get(locale) if locale else None
+        return locale if getattr(translation, field, "") else self.original_locale
+
+
+class Petition(Translatable, db.Model):
     """A campaign: what the coalition asks for, as an ordered list of demands."""
 
     __tablename__ = "petitions"
@@ -64,6 +78,9 @@ class Petition(db.Model):
     demands: Mapped[list[Demand]] = relationship(
         back_populates="petition", order_by="Demand.position", cascade="all, delete-orphan"
     )
+    translations: Mapped[dict[str, PetitionTranslation]] = relationship(
+        collection_class=attribute_keyed_dict("locale"), cascade="all, delete-orphan", lazy="selectin"
+    )
 
     def __init__(self, **kwargs):
         kwargs.setdefault("state", PetitionState.DRAFT)
@@ -71,6 +88,10 @@ class Petition(db.Model):
 
     def __repr__(self) -> str:
         return f"<Petition {self.slug} {self.state}>"
+
+    @property
+    def original_locale(self) -> str:
+        return self.default_locale
 
     @property
     def accepts_signatures(self) -> bool:
@@ -98,7 +119,7 @@ class Petition(db.Model):
         self.state = state
 
 
-class Demand(db.Model):
+class Demand(Translatable, db.Model):
     """One thing the petition asks for, tracked until it is won or lost."""
 
     __tablename__ = "demands"
@@ -113,6 +134,36 @@ class Demand(db.Model):
     support_count: Mapped[int] = mapped_column(Integer, default=0)
 
     petition: Mapped[Petition] = relationship(back_populates="demands")
+    translations: Mapped[dict[str, DemandTranslation]] = relationship(
+        collection_class=attribute_keyed_dict("locale"), cascade="all, delete-orphan", lazy="selectin"
+    )
 
     def __repr__(self) -> str:
         return f"<Demand {self.position}: {self.title}>"
+
+    @property
+    def original_locale(self) -> str:
+        return self.petition.default_locale
+
+
+class PetitionTranslation(db.Model):
+    """A petition's title, summary and body in another language."""
+
+    __tablename__ = "petition_translations"
+
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(5), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
+class DemandTranslation(db.Model):
+    """A demand's title and explanation in another language."""
+
+    __tablename__ = "demand_translations"
+
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(5), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    explanation: Mapped[str] = mapped_column(Text, default="")
