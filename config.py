@@ -109,6 +109,14 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         # The form's CSRF token lives as long as the browser session: a supporter who reads
         # the whole campaign before signing must not be turned away.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Rate limits (Flask-Limiter): shared through Redis when REDIS_URL is set.
+        "REDIS_URL": env.str("REDIS_URL") or None,
+        "RATELIMIT_ENABLED": env.bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": env.str("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "groundswell",
+        # How many reverse proxies sit in front of the app and set X-Forwarded-For (0: none).
+        "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", 0),
         "LANGUAGES": ("en", "es"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import format_date, format_decimal, get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
 from . import api, cli, errors, i18n, public, security
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 from .sql import configure_engine
 from .text import markdown
 
@@ -28,6 +29,11 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy, take the client's address from the proxy's X-Forwarded-For.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
