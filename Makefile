@@ -16,7 +16,7 @@ run: $(VENV)/.installed-app .env translations
 	$(FLASK) seed-demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev translations
+test: $(VENV)/.installed-dev translations node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto
@@ -36,6 +36,11 @@ $(VENV)/.installed-app: requirements.txt | $(BIN)/python
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-app
+
+# axe-core for the browser tests' accessibility checks (skipped, or failed in CI, without it).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the browser tests will be skipped (see README)"; fi
 
 # A random SECRET_KEY for this checkout; .env is read by the flask command, never committed.
 .env:
