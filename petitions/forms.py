@@ -11,13 +11,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .i18n import current_locale
 from .models import Petition
 from .signing import SignatureData
+from .sources import clean_source
 
 
 def clean_line(value):
@@ -96,9 +97,11 @@ class SignForm(FlaskForm):
     )
     public_name = BooleanField(_l("Show my first name and city publicly"))
     updates_opt_in = BooleanField(_l("Email me news about this campaign"))
+    # Carried from the petition URL's ``source`` parameter to the signature (sources.py).
+    source = HiddenField(filters=[clean_source])
 
-    def __init__(self, petition: Petition, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, petition: Petition, *args, source: str | None = None, **kwargs):
+        super().__init__(*args, source=source, **kwargs)
         self.petition = petition
         locale = current_locale()
         self.country.choices = country_choices(locale)
@@ -140,4 +143,5 @@ class SignForm(FlaskForm):
             public_name=self.public_name.data,
             updates_opt_in=self.updates_opt_in.data,
             locale=locale,
+            source=self.source.data,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from . import signing, tallies
 from .extensions import csrf, db
@@ -37,7 +37,7 @@ def index():
 @bp.get("/petitions/<slug>")
 def petition(slug: str):
     petition = public_petition(slug)
-    return render_petition(petition, SignForm(petition))
+    return render_petition(petition, SignForm(petition, source=request.args.get("source")))
 
 
 # The sign form checks its own CSRF token (FlaskForm), so that a stale or missing token gives the

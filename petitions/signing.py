@@ -34,6 +34,7 @@ class SignatureData:
     public_name: bool = False
     updates_opt_in: bool = False
     locale: str = "en"
+    source: str = ""  # as cleaned by sources.clean_source()
 
 
 def sign(petition: Petition, data: SignatureData, *, now: datetime | None = None) -> int | None:
@@ -60,6 +61,7 @@ def sign(petition: Petition, data: SignatureData, *, now: datetime | None = None
         "public_name": data.public_name,
         "updates_opt_in": data.updates_opt_in,
         "locale": data.locale,
+        "source": data.source,
         "state": SignatureState.CONFIRMED,
         "counted": False,
         "signed_at": now,

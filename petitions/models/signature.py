@@ -25,6 +25,8 @@ class SignatureState(StrEnum):
 # that SQLite's planner can match queries against the partial index below (it ignores
 # partial indexes when the state arrives as a bound parameter).
 UNCOUNTED = "signatures.state = 'confirmed' AND NOT signatures.counted"
+CONFIRMED = "signatures.state = 'confirmed'"
+SOURCE_MAX_LENGTH = 100
 
 
 class Signature(db.Model):
@@ -46,6 +48,8 @@ class Signature(db.Model):
     public_name: Mapped[bool] = mapped_column(Boolean, default=False)
     updates_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="en")
+    # Where the signer came from: the ``source`` parameter of the petition's URL (sources.py).
+    source: Mapped[str] = mapped_column(String(SOURCE_MAX_LENGTH), default="", server_default="")
     state: Mapped[SignatureState] = mapped_column(enum_column(SignatureState), default=SignatureState.CONFIRMED)
     struck_reason: Mapped[str] = mapped_column(String(200), default="")
     # True once this confirmed signature has been added to the stored tallies (tallies.py).
@@ -61,6 +65,14 @@ class Signature(db.Model):
         UniqueConstraint("petition_id", "email_key"),
         Index("ix_signatures_petition_id_city_id", "petition_id", "city_id"),
         Index("ix_signatures_petition_id_signed_at", "petition_id", "signed_at"),
+        # Signatures per source (sources.py) are counted from this index.
+        Index(
+            "ix_signatures_confirmed_source",
+            "petition_id",
+            "source",
+            sqlite_where=text(CONFIRMED),
+            postgresql_where=text(CONFIRMED),
+        ),
         Index(
             "ix_signatures_uncounted",
             "petition_id",
