@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
-from . import api, cli, errors, i18n, public, security
+from . import api, cli, errors, i18n, public, security, sharing
 from .extensions import babel, csrf, db, limiter, migrate
 from .sql import configure_engine
 from .text import markdown
@@ -23,6 +23,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     """Build the app from environment variables (os.environ unless given). Touches no database."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.from_mapping(config.from_environ(environ))
+    app.session_interface = sharing.SessionInterface()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = configure_engine(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
@@ -42,6 +43,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
 
     app.after_request(security.set_headers)
     app.after_request(i18n.remember_choice)
+    app.after_request(sharing.set_headers)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(switch_url=i18n.switch_url, get_locale=get_locale)
     app.jinja_env.filters["markdown"] = markdown

@@ -1,24 +1,50 @@
-"""The public JSON API, version 1."""
+"""The public JSON API, version 1: documented in openapi.py; CORS, ETags and caching in sharing.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from datetime import UTC, datetime
 
-from . import tallies
-from .extensions import db
+from flask import Blueprint, current_app, jsonify
+from werkzeug.http import generate_etag
+
+from . import catalog, openapi, paging, tallies
 from .links import absolute_url
-from .models import Petition, PetitionState
+from .microcache import RecentAnswers
+from .models import Petition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-
 TRANSLATED_PETITION = ("title", "summary", "body")
+TRANSLATED_SUMMARY = ("title", "summary")
 TRANSLATED_DEMAND = ("title", "explanation")
 
 
 def translations(item, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Every translation of a petition or demand, by language; empty fields fall back to the original."""
     return {locale: {field: item.text(field, locale) for field in fields} for locale in sorted(item.translations)}
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """A moment as RFC 3339 in UTC, to the second: ``2026-11-22T15:04:05Z``."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def petition_summary(petition: Petition, signature_count: int) -> dict:
+    """A petition as the list shows it; the full document is one request away (its slug)."""
+    return {
+        "slug": petition.slug,
+        "title": petition.title,
+        "summary": petition.summary,
+        "language": petition.default_locale,
+        "translations": translations(petition, TRANSLATED_SUMMARY),
+        "url": absolute_url("public.petition", slug=petition.slug),
+        "state": petition.state.value,
+        "goal": petition.goal,
+        "signature_count": signature_count,
+        "opened_at": timestamp(petition.opened_at),
+    }
 
 
 def petition_document(petition: Petition) -> dict:
@@ -50,7 +76,49 @@ def petition_document(petition: Petition) -> dict:
     }
 
 
+@bp.get("/petitions")
+def petitions():
+    limit, offset = paging.limit_and_offset()
+    listed = catalog.open_petitions(limit=limit, offset=offset)
+    counts = tallies.signature_counts([petition.id for petition in listed])
+    total = catalog.count_open()
+    return jsonify(
+        petitions=[petition_summary(petition, counts.get(petition.id, 0)) for petition in listed],
+        total=total,
+        limit=limit,
+        offset=offset,
+        links=paging.links("api.petitions", limit=limit, offset=offset, total=total),
+    )
+
+
 @bp.get("/petitions/<slug>")
 def petition(slug: str):
-    petition = db.one_or_404(db.select(Petition).where(Petition.slug == slug, Petition.state != PetitionState.DRAFT))
-    return jsonify(petition_document(petition))
+    return jsonify(petition_document(catalog.public_petition(slug)))
+
+
+def count_answer(slug: str) -> tuple[bytes, str]:
+    """The count answer as JSON, and its ETag: two small statements, whatever the number of signatures."""
+    petition_id, goal = catalog.public_petition_columns(slug, Petition.id, Petition.goal)
+    live = tallies.live_count(petition_id)
+    document = {"signature_count": live.signature_count, "goal": goal, "updated_at": timestamp(live.updated_at)}
+    body = current_app.json.dumps(document).encode()
+    return body, generate_etag(body)
+
+
+@bp.record_once
+def keep_recent_counts(state) -> None:
+    state.app.extensions["recent_counts"] = RecentAnswers(state.app.config["COUNT_CACHE_SECONDS"])
+
+
+# Widgets poll this one: each server process reads a petition's count at most once a second.
+@bp.get("/petitions/<slug>/count")
+def count(slug: str):
+    body, etag = current_app.extensions["recent_counts"].get(slug, lambda: count_answer(slug))
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)  # the same tag sharing.py would compute, kept with the answer
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(server=absolute_url("api.openapi_document").removesuffix("/openapi.json")))

@@ -35,13 +35,25 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(error: HTTPException):
+def message_for(error: HTTPException) -> str:
+    """A view's own explanation (``BadRequest(description=...)``), else the usual message for the status."""
+    if error.description != type(error).description:
+        return str(error.description)
+    return str(MESSAGES.get(error.code or 500) or error.description)
+
+
+def json_error(error: HTTPException):
+    """``{"error": {"code": "not_found", "message": ...}}`` with the error's status."""
     code = error.code or 500
-    message = str(MESSAGES.get(code) or error.description)
+    return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": message_for(error)}), code
+
+
+def error_response(error: HTTPException):
     if wants_json():
-        return jsonify(error={"code": error.name.lower().replace(" ", "_"), "message": message}), code
+        return json_error(error)
+    code = error.code or 500
     title = TITLES.get(code) or error.name
-    response = render_template("errors/error.html", code=code, title=title, message=message)
+    response = render_template("errors/error.html", code=code, title=title, message=message_for(error))
     return response, code
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app, g, request, url_for
 from flask_babel import get_locale
 
+from . import sharing
+
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -13,12 +15,24 @@ def supported() -> tuple[str, ...]:
     return current_app.config["LANGUAGES"]
 
 
+def uses_cookie() -> bool:
+    """Whether this response may read and remember the visitor's choice of language.
+
+    Not the API and the embeds: a partner's widget asking for ``lang=es`` must not switch the
+    language of our own pages for that visitor, and answers cached for everyone must not depend
+    on one visitor's cookie, nor set one.
+    """
+    return not sharing.is_shared()
+
+
 def select_locale() -> str:
     """The ``lang`` parameter, else the remembered choice, else the browser's, else the petition's."""
     languages = supported()
-    for choice in (request.args.get("lang"), request.cookies.get(COOKIE)):
+    choices = (request.args.get("lang"), request.cookies.get(COOKIE) if uses_cookie() else None)
+    for choice in choices:
         if choice in languages:
             return choice
+    g.language_from_browser = True
     browser = request.accept_languages.best_match(languages)
     if browser:
         return browser
@@ -26,7 +40,15 @@ def select_locale() -> str:
 
 
 def remember_choice(response):
-    """after_request: keep a language chosen through ``?lang=`` for the next pages."""
+    """after_request: keep a language chosen through ``?lang=`` for the next pages.
+
+    A response whose language came from the browser's Accept-Language says so (Vary), so that
+    caches keep one copy per language.
+    """
+    if g.get("language_from_browser"):
+        response.vary.add("Accept-Language")
+    if not uses_cookie():
+        return response
     choice = request.args.get("lang")
     if choice in supported() and request.cookies.get(COOKIE) != choice:
         response.set_cookie(COOKIE, choice, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)

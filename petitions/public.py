@@ -4,32 +4,26 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from . import signing, tallies
-from .extensions import csrf, db
+from . import catalog, signing, tallies
+from .extensions import csrf
 from .forms import SignForm
 from .i18n import current_locale
 from .links import absolute_url, share_links
-from .models import Petition, PetitionState
+from .models import Petition
 
 bp = Blueprint("public", __name__)
 
 
 def public_petition(slug: str) -> Petition:
-    """The petition with this slug, unless it is a draft: 404 either way."""
-    petition = db.one_or_404(db.select(Petition).where(Petition.slug == slug, Petition.state != PetitionState.DRAFT))
+    """The petition with this slug, unless it is a draft (404); its language is the pages' last resort."""
+    petition = catalog.public_petition(slug)
     g.petition_locale = petition.default_locale
     return petition
 
 
 @bp.get("/")
 def index():
-    petitions = (
-        db.session.execute(
-            db.select(Petition).where(Petition.state == PetitionState.OPEN).order_by(Petition.opened_at.desc())
-        )
-        .scalars()
-        .all()
-    )
+    petitions = catalog.open_petitions()
     counts = tallies.signature_counts([petition.id for petition in petitions])
     return render_template("public/index.html", petitions=petitions, counts=counts)
 

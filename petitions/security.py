@@ -8,17 +8,26 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 
 
 def set_headers(response):
+    """after_request: each header unless the view set its own (the widget sets its own policy)."""
     headers = response.headers
-    policy = headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    if "frame-ancestors 'none'" in policy:
-        headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config["PREFERRED_URL_SCHEME"] == "https":
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    # One pass over what is there, then appends: this runs on every response, the busiest too.
+    present = {name.lower() for name, _ in headers}
+    missing = [(name, value) for name, value in HEADERS if name.lower() not in present]
+    if current_app.config["PREFERRED_URL_SCHEME"] == "https" and "strict-transport-security" not in present:
+        missing.append(HSTS)
+    for name, value in missing:
+        headers.add(name, value)
+    if "x-frame-options" not in present and "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+        headers.add("X-Frame-Options", "DENY")
     return response

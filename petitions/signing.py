@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, select, update
 
 from . import cities, tallies
 from .extensions import db
@@ -106,17 +106,22 @@ def change_state(petition_id: int, signature_ids: list[int], state: SignatureSta
     Runs in the caller's transaction: the caller commits.
     """
     tallies.lock(petition_id)
-    moved = 0
+    moved = leaving = 0
     for start in range(0, len(signature_ids), tallies.CHUNK):
         chunk = signature_ids[start : start + tallies.CHUNK]
+        moving = (Signature.petition_id == petition_id, Signature.id.in_(chunk), Signature.state != state)
+        if state is not SignatureState.CONFIRMED:
+            leaving += db.session.execute(
+                select(func.count()).where(*moving, Signature.state == SignatureState.CONFIRMED)
+            ).scalar_one()
         values = {"state": state, "struck_reason": reason if state is SignatureState.STRUCK else ""}
         if state is SignatureState.CONFIRMED:
             values["confirmed_at"] = func.coalesce(Signature.confirmed_at, utcnow())
         moved += db.session.execute(
-            update(Signature)
-            .where(Signature.petition_id == petition_id, Signature.id.in_(chunk), Signature.state != state)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+            update(Signature).where(*moving).values(**values).execution_options(synchronize_session=False)
         ).rowcount
     tallies.remove_counted(petition_id, signature_ids)
+    # Every signature moving into the confirmed state, or out of it, changes the count.
+    if moved if state is SignatureState.CONFIRMED else leaving:
+        tallies.mark_count_changed(petition_id, utcnow())
     return moved

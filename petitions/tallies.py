@@ -23,13 +23,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, bindparam, func, select, text, type_coerce, union_all, update
+from sqlalchemy import Date, bindparam, case, func, or_, select, text, true, type_coerce, union_all, update
 
 from .extensions import db
 from .models import City, CityTally, DailyTally, Demand, DemandCityTally, Endorsement, Petition, Signature
 from .models.signature import UNCOUNTED
+from .models.types import utcnow
 from .sql import add_counts, dialect_name
 
 # Namespace of the PostgreSQL advisory locks taken on a petition's tallies.
@@ -159,11 +160,30 @@ def fold(petition_id: int, *, batch: int = 10_000) -> int:
         update(Signature)
         .where(Signature.id.in_(waiting.scalar_subquery()), text(UNCOUNTED))
         .values(counted=True)
-        .returning(Signature.id, Signature.city_id, Signature.signed_at)
+        .returning(Signature.id, Signature.city_id, Signature.signed_at, Signature.confirmed_at)
         .execution_options(synchronize_session=False)
     ).all()
-    apply(petition_id, TallyDelta.of(rows))
+    apply(petition_id, TallyDelta.of([(id_, city_id, signed_at) for id_, city_id, signed_at, _ in rows]))
+    # Readers found these signatures' confirmation times among the uncounted ones until now.
+    confirmed = [confirmed_at or signed_at for _, _, signed_at, confirmed_at in rows]
+    if confirmed:
+        mark_count_changed(petition_id, max(confirmed))
     return len(rows)
+
+
+def mark_count_changed(petition_id: int, at: datetime) -> None:
+    """Record that the count readers see changed at ``at`` (never moving the record backwards).
+
+    Call under the petition's tally lock: from a fold (for the signatures it folds, which readers
+    stop seeing as uncounted), and wherever signatures enter or leave the confirmed count.
+    """
+    changed = Petition.count_changed_at
+    db.session.execute(
+        update(Petition)
+        .where(Petition.id == petition_id)
+        .values(count_changed_at=case((or_(changed.is_(None), changed < at), at), else_=changed))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def remove_counted(petition_id: int, signature_ids: Sequence[int]) -> int:
@@ -217,6 +237,41 @@ def signature_counts(petition_ids: Sequence[int]) -> dict[int, int]:
 
 def signature_count(petition_id: int) -> int:
     return signature_counts([petition_id]).get(petition_id, 0)
+
+
+@dataclass(frozen=True)
+class LiveCount:
+    """A petition's count and the moment it last changed."""
+
+    signature_count: int
+    updated_at: datetime
+
+
+def live_count(petition_id: int) -> LiveCount:
+    """The count and when it last changed: one statement over the petition row and the partial index.
+
+    The stored moment covers the folded signatures (fold() and mark_count_changed() keep it); the
+    latest confirmation among the uncounted ones covers the rest. A petition whose count never
+    changed reports when it opened.
+    """
+    waiting = (
+        select(func.count().label("n"), func.max(Signature.confirmed_at).label("latest"))
+        .where(*_uncounted(petition_id))
+        .subquery()
+    )
+    count, stored_at, latest, opened_at, created_at = db.session.execute(
+        select(
+            Petition.signature_count + waiting.c.n,
+            Petition.count_changed_at,
+            waiting.c.latest,
+            Petition.opened_at,
+            Petition.created_at,
+        )
+        .join(waiting, true())
+        .where(Petition.id == petition_id)
+    ).one()
+    changes = [moment for moment in (stored_at, latest) if moment is not None]
+    return LiveCount(count, max(changes) if changes else opened_at or created_at)
 
 
 def demand_support(petition_id: int) -> dict[int, int]:
@@ -418,12 +473,17 @@ def recount(petition_id: int) -> list[Difference]:
     ).rowcount
     if strays:
         found.append(Difference("counted_but_not_confirmed", None, strays, 0))
-    db.session.execute(
+    folded = db.session.execute(
         update(Signature)
         .where(*_uncounted(petition_id))
         .values(counted=True)
+        .returning(func.coalesce(Signature.confirmed_at, Signature.signed_at))
         .execution_options(synchronize_session=False)
-    )
+    ).scalars()
+    # As in fold(): readers stop seeing these as uncounted. A corrected total is a change of its own.
+    changes = [*folded, *([utcnow()] if any(difference.tally == "total" for difference in found) else [])]
+    if changes:
+        mark_count_changed(petition_id, max(changes))
     for model in (CityTally, DemandCityTally, DailyTally):
         db.session.execute(model.__table__.delete().where(model.__table__.c.petition_id == petition_id))
     for model in (Petition, Demand):

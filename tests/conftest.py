@@ -11,19 +11,21 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 import config
-from petitions import create_app, signing
+from petitions import cities, create_app, signing, tallies
 from petitions.extensions import db
-from petitions.models import Coalition, Demand, Petition, PetitionState
+from petitions.models import Coalition, Demand, Endorsement, Petition, PetitionState, Signature, SignatureState
+from petitions.models.types import utcnow
 
 SECRET_KEY = "tests-only-secret-key-0123456789abcdef"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -31,8 +33,12 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
 def environment(database_url: str, **settings: str) -> dict[str, str]:
-    """The environment variables a test app starts from."""
-    return {"SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url, **settings}
+    """The environment variables a test app starts from.
+
+    Counts are read afresh on every request (tests sign and look at once); test_api.py checks
+    the reuse of recent counts on its own.
+    """
+    return {"SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url, "COUNT_CACHE_SECONDS": "0", **settings}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -201,7 +207,7 @@ def sign(app: Flask):
     """Sign through the domain function, as the web form would after validation."""
     counter = iter(range(1, 1_000_000))
 
-    def sign_(petition: Petition, email: str | None = None, **fields) -> int | None:
+    def sign_(petition: Petition, email: str | None = None, *, now: datetime | None = None, **fields) -> int | None:
         n = next(counter)
         data = signing.SignatureData(
             name=fields.pop("name", f"Supporter {n}"),
@@ -211,9 +217,68 @@ def sign(app: Flask):
             demand_ids=frozenset(fields.pop("demand_ids", [d.id for d in petition.demands])),
             **fields,
         )
-        return signing.sign(petition, data)
+        return signing.sign(petition, data, now=now)
 
     return sign_
+
+
+@pytest.fixture
+def sign_many(app: Flask):
+    """``n`` confirmed signatures in one INSERT, endorsing every demand, folded into the tallies
+    (unless ``fold=False``): a busy petition in a second, for tests about scale."""
+
+    def sign_many_(petition: Petition, n: int, *, city: str = "Chicago", fold: bool = True, **fields) -> None:
+        batch, now = uuid.uuid4().hex[:8], utcnow()
+        city_id = cities.resolve(city, "", "US")
+        rows = [
+            {
+                "petition_id": petition.id,
+                "name": f"Signer {i}",
+                "email": f"signer{i}.{batch}@example.org",
+                "email_key": f"signer{i}.{batch}@example.org",
+                "city_as_typed": city,
+                "city_id": city_id,
+                "country": "US",
+                "state": SignatureState.CONFIRMED,
+                "counted": False,
+                "signed_at": now,
+                "confirmed_at": now,
+                **fields,
+            }
+            for i in range(n)
+        ]
+        ids = db.session.execute(insert(Signature).returning(Signature.id), rows).scalars().all()
+        endorsements = [{"signature_id": id_, "demand_id": demand.id} for id_ in ids for demand in petition.demands]
+        if endorsements:
+            db.session.execute(insert(Endorsement), endorsements)
+        db.session.commit()
+        if fold:
+            tallies.fold(petition.id, batch=n)
+            db.session.commit()
+
+    return sign_many_
+
+
+@pytest.fixture
+def statements(app: Flask):
+    """The SQL statements sent to the database while the ``with statements:`` block runs."""
+    return StatementLog(db.engine)
+
+
+class StatementLog:
+    def __init__(self, engine):
+        self.engine, self.sent = engine, []
+
+    def _record(self, _connection, _cursor, statement, parameters, _context, _executemany) -> None:
+        self.sent.append((statement, parameters))
+
+    def __enter__(self) -> StatementLog:
+        self.sent.clear()
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 # --- The sign form over HTTP -----------------------------------------------------------------

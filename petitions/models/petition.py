@@ -73,6 +73,9 @@ class Petition(Translatable, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Confirmed signatures already folded into the tallies; tallies.py adds the rest when read.
     signature_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the count readers see last changed, as far as the stored tallies know; readers also
+    # look at the signatures not folded yet (tallies.live_count()).
+    count_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     coalition: Mapped[Coalition] = relationship(back_populates="petitions")
     demands: Mapped[list[Demand]] = relationship(
