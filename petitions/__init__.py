@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
-from . import api, cli, errors, i18n, public, security, sharing
+from . import api, cli, embed, errors, i18n, public, security, sharing
 from .extensions import babel, csrf, db, limiter, migrate
 from .sql import configure_engine
 from .text import markdown
@@ -38,6 +38,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(embed.bp)
     errors.register(app)
     cli.register(app)
 

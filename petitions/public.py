@@ -8,7 +8,7 @@ from . import catalog, signing, tallies
 from .extensions import csrf
 from .forms import SignForm
 from .i18n import current_locale
-from .links import absolute_url, share_links
+from .links import absolute_url, embed_snippets, share_links
 from .models import Petition
 
 bp = Blueprint("public", __name__)
@@ -73,6 +73,7 @@ def render_petition(petition: Petition, form: SignForm, status: int = 200):
             count=tallies.signature_count(petition.id),
             support=tallies.demand_support(petition.id),
             top_cities=tallies.city_counts(petition.id, limit=5),
+            embed=embed_snippets(petition.slug, petition.text("title", current_locale())),
         ),
         status,
     )
