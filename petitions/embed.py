@@ -82,15 +82,19 @@ class Widget:
 
     @classmethod
     def for_request(cls, slug: str) -> Widget:
-        theme = request.args.get("theme", "")
         compact = request.args.get("compact")
         return cls(
-            theme=theme if theme in THEMES else THEMES[0],
+            theme=theme_asked(),
             compact=compact is not None and compact.lower() not in FALSE_WORDS,
             petition_url=absolute_url("public.petition", slug=slug),
             # widget.js names the host site (embed:<host>) when the browser tells it.
             sign_url=absolute_url("public.petition", slug=slug, source=embed_source("")),
         )
+
+
+def theme_asked() -> str:
+    theme = request.args.get("theme")
+    return theme if theme in THEMES else THEMES[0]
 
 
 def framable(response, policy: str):
@@ -152,10 +156,9 @@ def error(error: HTTPException):
     """Errors in the shape each resource's users can take in: a frame, an image, JSON."""
     code = error.code or 500
     if request.endpoint == "embed.widget":
-        theme = request.args.get("theme") if request.args.get("theme") in THEMES else THEMES[0]
-        page = render_template("embed/missing.html", assets=assets(), theme=theme)
+        page = render_template("embed/missing.html", assets=assets(), theme=theme_asked())
         return framable(make_response(page, code), assets().policy)
     if request.endpoint == "embed.badge":
-        svg = badges.render(label=ngettext("signature", "signatures", 2), value="?", title=str(error.name))
+        svg = badges.render(label=ngettext("signature", "signatures", 2), value="?", title=_("Campaign not found"))
         return current_app.response_class(svg, status=code, mimetype="image/svg+xml")
     return json_error(error)
