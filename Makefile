@@ -9,7 +9,7 @@ TRANSLATIONS := petitions/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint messages translations clean
+.PHONY: run test lint messages translations clean bench-count
 
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
@@ -20,6 +20,11 @@ test: $(VENV)/.installed-dev translations node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto
+
+# Throughput of the count endpoint against a hello-world app on the same gunicorn settings
+# (needs wrk). Not part of `make test`. DATABASE_URL=postgresql://... measures on PostgreSQL.
+bench-count: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/count_throughput.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
