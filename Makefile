@@ -14,6 +14,8 @@ PORT ?= 5000
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	@echo "Organizer pages: http://$(HOST):$(PORT)/organize/ - to make an account for the demo coalition:"
+	@echo "  $(FLASK) create-organizer you@example.org --coalition wechoose-coalition --role owner"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev translations node_modules/.package-lock.json

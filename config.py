@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
+
+from limits import parse_many
 
 # A relative SQLite path: Flask-SQLAlchemy puts it in the app's instance folder.
 DEFAULT_DATABASE_URL = "sqlite:///groundswell.sqlite3"
@@ -45,6 +48,15 @@ class Environment:
         if lowered in _FALSE:
             return False
         raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+    def rate_limit(self, name: str, default: str) -> str:
+        """A Flask-Limiter limit such as "5 per minute; 20 per hour"."""
+        value = self.str(name) or default
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a rate limit like '5 per minute; 20 per hour', not {value!r}") from None
+        return value
 
     def int(self, name: str, default: int, *, minimum: int = 0) -> int:
         value = self.environ.get(name)
@@ -117,6 +129,17 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.str("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "groundswell",
+        # Failed organizer logins, per client address and per account: a wrong password counts,
+        # a right one does not.
+        "LOGIN_RATE_LIMIT": env.rate_limit("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.rate_limit("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes; 30 per day"),
+        # Organizers stay logged in across browser and server restarts (a cookie signed with SECRET_KEY).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=env.int("ORGANIZER_SESSION_DAYS", 30, minimum=1)),
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Paper signatures arrive as a CSV upload: the one request allowed to be bigger.
+        "IMPORT_MAX_CONTENT_LENGTH": env.int("IMPORT_MAX_CONTENT_LENGTH", 5 * 1024 * 1024, minimum=1024),
         # How many reverse proxies sit in front of the app and set X-Forwarded-For (0: none).
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", 0),
         "LANGUAGES": ("en", "es"),

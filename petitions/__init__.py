@@ -11,8 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
-from . import api, cli, embed, errors, i18n, public, security, sharing
-from .extensions import babel, csrf, db, limiter, migrate
+from . import accounts, api, cli, embed, errors, i18n, organize, public, security, sharing
+from .extensions import babel, csrf, db, limiter, login, migrate
 from .sql import configure_engine
 from .text import markdown
 
@@ -31,6 +31,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    login.init_app(app)
+    login.user_loader(accounts.session_organizer)
     if app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy, take the client's address from the proxy's X-Forwarded-For.
         hops = app.config["TRUSTED_PROXIES"]
@@ -39,6 +41,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(organize.bp)
     errors.register(app)
     cli.register(app)
 

@@ -10,7 +10,7 @@ from werkzeug.http import generate_etag
 from . import catalog, openapi, paging, tallies
 from .links import absolute_url
 from .microcache import RecentAnswers
-from .models import Petition
+from .models import DemandUpdate, Petition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -47,6 +47,15 @@ def petition_summary(petition: Petition, signature_count: int) -> dict:
     }
 
 
+def update_document(update: DemandUpdate) -> dict:
+    return {
+        "date": update.happened_on.isoformat(),
+        "status": update.status.value,
+        "text": update.text,
+        "link": update.link or None,
+    }
+
+
 def petition_document(petition: Petition) -> dict:
     support = tallies.demand_support(petition.id)
     return {
@@ -68,6 +77,8 @@ def petition_document(petition: Petition) -> dict:
                 "title": demand.title,
                 "explanation": demand.explanation,
                 "status": demand.status.value,
+                "latest_update": update_document(demand.latest_update) if demand.latest_update else None,
+                "updates": [update_document(update) for update in demand.updates],
                 "support_count": support.get(demand.id, 0),
                 "translations": translations(demand, TRANSLATED_DEMAND),
             }

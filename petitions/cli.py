@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
-from . import demo, sources, tallies
+from . import accounts, demo, exports, sources, tallies
 from .extensions import db
-from .models import Petition
+from .filters import CityMatch, FilterError, SignatureFilter
+from .models import ExportKind, Petition, Role, SignatureState
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(recount)
     app.cli.add_command(signatures_by_source)
+    app.cli.add_command(create_organizer)
+    app.cli.add_command(export_signatures)
 
 
 @click.command("seed-demo")
@@ -59,3 +64,78 @@ def signatures_by_source(slug: str) -> None:
     for count in counts:
         click.echo(f"{count.source or '(none)':<{max(width, 6)}}  {count.signature_count:>9,}")
     click.echo(f"{len(counts)} sources, {sum(count.signature_count for count in counts):,} confirmed signatures.")
+
+
+@click.command("create-organizer")
+@click.argument("email")
+@click.option("--coalition", "coalition_slug", required=True, help="The coalition's slug; created if new.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    help="Default: owner if the coalition has no owner yet, else organizer.",
+)
+@click.option("--name", default="", help="The organizer's name, as shown to the team.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def create_organizer(email: str, coalition_slug: str, role: str | None, name: str, password_stdin: bool) -> None:
+    """Create an organizer account (or give an existing one a role) in a coalition."""
+    try:
+        coalition, new_coalition = accounts.coalition_named(coalition_slug)
+        if role is None:
+            has_owner = any(m.role is Role.OWNER for m in accounts.team(coalition))
+            role = Role.ORGANIZER.value if has_owner else Role.OWNER.value
+        existing = accounts.find_organizer(email)
+        password = None
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        elif existing is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        organizer, created = accounts.create_organizer(email, coalition, Role(role), password, name=name)
+    except (accounts.AccountError, ValueError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    if new_coalition:
+        click.echo(f"Created coalition '{coalition.slug}' ({coalition.name}).")
+    verb = "Created organizer" if created else "Updated organizer"
+    click.echo(f"{verb} {organizer.email}: {role} of '{coalition.slug}'. Log in at /organize/login.")
+
+
+@click.command("export-signatures")
+@click.argument("slug")
+@click.option("--search", help="Part of the name or email address.")
+@click.option("--state", type=click.Choice([state.value for state in SignatureState]))
+@click.option("--city", "city_id", help="A city id (as in the signatures page's links).")
+@click.option("--city-match", type=click.Choice([match.value for match in CityMatch]))
+@click.option("--region", help="State or region, as signers typed it (any letter case).")
+@click.option("--country", help="ISO 3166 alpha-2 code, like US.")
+@click.option("--demand", "demand_id", help="Only signers endorsing this demand (its id).")
+@click.option("--signed-from", help="First day, YYYY-MM-DD (UTC).")
+@click.option("--signed-to", help="Last day, YYYY-MM-DD (UTC).")
+@click.option("--opted-in", is_flag=True, help="Only signers who agreed to receive news (for mailing).")
+@click.option("--bom", is_flag=True, help="Start with a byte-order mark, for spreadsheet programs.")
+@click.option("--delivery", is_flag=True, help="The delivery list instead: confirmed signers by city, no emails.")
+def export_signatures(slug: str, bom: bool, delivery: bool, **options) -> None:
+    """Write a petition's signatures as CSV to standard output, like the organizers' export."""
+    petition = db.session.execute(db.select(Petition).where(Petition.slug == slug)).scalar_one_or_none()
+    if petition is None:
+        raise click.ClickException(f"no petition with slug {slug!r}")
+    query = {SignatureFilter.PARAMETERS[name]: str(value) for name, value in options.items() if value}
+    if delivery and query:
+        raise click.UsageError("the delivery list takes no filters: it is every confirmed signer")
+    try:
+        signature_filter = SignatureFilter.from_query(query)
+    except FilterError as error:
+        problems = (f"--{'search' if name == 'q' else name.replace('_', '-')}: {m}" for name, m in error.errors.items())
+        raise click.UsageError("; ".join(problems)) from None
+    if delivery:
+        export = exports.start(petition, ExportKind.DELIVERY_CSV, None)
+        header = exports.DELIVERY_COLUMNS
+        rows = exports.delivery_rows(exports.delivery_signers(petition.id))
+    else:
+        header = exports.signature_header(petition)
+        export = exports.start(petition, ExportKind.SIGNATURES, None, signature_filter)
+        rows = exports.signature_rows(petition.id, signature_filter)
+    out = sys.stdout.buffer
+    for chunk in exports.csv_chunks(header, exports.recorded(export.id, rows), bom=bom):
+        out.write(chunk.encode("utf-8"))
+    out.flush()

@@ -13,6 +13,7 @@ from .extensions import db
 
 MESSAGES = {
     400: _l("Something in that request was not right. Please go back and try again."),
+    403: _l("Your role in this coalition does not allow this. An owner of the coalition can change your role."),
     404: _l("We could not find that page. The campaign may have moved or never existed."),
     405: _l("That page cannot be used this way."),
     413: _l("That was more than we accept in one go. Please go back and shorten what you wrote."),
@@ -22,6 +23,7 @@ MESSAGES = {
 }
 TITLES = {
     400: _l("Bad request"),
+    403: _l("Not allowed for your role"),
     404: _l("Page not found"),
     405: _l("Not allowed"),
     413: _l("Too much to take in"),

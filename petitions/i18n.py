@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 
 from . import sharing
@@ -28,6 +28,8 @@ def uses_cookie() -> bool:
 def select_locale() -> str:
     """The ``lang`` parameter, else the remembered choice, else the browser's, else the petition's."""
     languages = supported()
+    if not has_request_context():  # a command: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     choices = (request.args.get("lang"), request.cookies.get(COOKIE) if uses_cookie() else None)
     for choice in choices:
         if choice in languages:

@@ -104,7 +104,24 @@ SCHEMAS = {
             "explanation": _string("Why the coalition asks for it."),
             "status": _string("Where the demand stands.", enum=["open", "in_progress", "won", "lost"]),
             "support_count": _integer("Confirmed signatures endorsing this demand."),
+            "latest_update": {
+                "oneOf": [_ref("DemandUpdate"), {"type": "null"}],
+                "description": "The newest step of its timeline; null before the first.",
+            },
+            "updates": {
+                "type": "array",
+                "items": _ref("DemandUpdate"),
+                "description": "The demand's timeline, written by the organizers, newest first.",
+            },
             "translations": TRANSLATIONS,
+        }
+    ),
+    "DemandUpdate": _object(
+        {
+            "date": _string("The day it happened.", format="date"),
+            "status": _string("Where the demand stood from then on.", enum=["open", "in_progress", "won", "lost"]),
+            "text": _string("What happened, in the petition's language: plain text, not HTML."),
+            "link": {"type": ["string", "null"], "format": "uri", "description": "A news story, minutes..."},
         }
     ),
     "Petition": _object(

@@ -45,6 +45,22 @@ def sign(petition: Petition, data: SignatureData, *, now: datetime | None = None
     """
     if not petition.accepts_signatures:
         raise PetitionClosed(petition.slug)
+    signature_id = store(petition, data, now=now)
+    if signature_id is None:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    fold_now_and_then(petition.id, signature_id)
+    return signature_id
+
+
+def store(
+    petition: Petition, data: SignatureData, *, now: datetime | None = None, signed_at: datetime | None = None
+) -> int | None:
+    """Insert a confirmed signature and its endorsements in the caller's transaction, without committing.
+
+    Returns its id, or None (and stores nothing but perhaps a new city) if the address has signed.
+    """
     now = now or utcnow()
     city_id = cities.resolve(data.city, data.region, data.country)
     values = {
@@ -64,7 +80,7 @@ def sign(petition: Petition, data: SignatureData, *, now: datetime | None = None
         "source": data.source,
         "state": SignatureState.CONFIRMED,
         "counted": False,
-        "signed_at": now,
+        "signed_at": signed_at or now,
         "confirmed_at": now,
     }
     # The unique index on (petition, email_key) decides duplicates, even between simultaneous
@@ -73,15 +89,12 @@ def sign(petition: Petition, data: SignatureData, *, now: datetime | None = None
         insert_ignoring_duplicates(Signature, values, ("petition_id", "email_key")).returning(Signature.id)
     ).scalar()
     if signature_id is None:
-        db.session.rollback()
         return None
     endorsed = sorted(data.demand_ids & {demand.id for demand in petition.demands})
     if endorsed:
         db.session.execute(
             insert(Endorsement), [{"signature_id": signature_id, "demand_id": demand_id} for demand_id in endorsed]
         )
-    db.session.commit()
-    fold_now_and_then(petition.id, signature_id)
     return signature_id
 
 

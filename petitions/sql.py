@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Text, cast, event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -28,6 +28,13 @@ def insert_ignoring_duplicates(model: Any, values: dict[str, Any], key: Sequence
     ``where`` names the predicate of a partial unique index.
     """
     return insert(model).values(**values).on_conflict_do_nothing(index_elements=list(key), index_where=where)
+
+
+def concatenated(column: Any):
+    """An aggregate of a column's values as one comma-separated string ("3,5,7")."""
+    if dialect_name() == "postgresql":
+        return func.string_agg(cast(column, Text), ",")
+    return func.group_concat(column, ",")
 
 
 def add_counts(model: Any, key: Sequence[str], rows: list[dict[str, Any]]) -> None:

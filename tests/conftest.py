@@ -20,11 +20,23 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
 import config
-from petitions import cities, create_app, signing, tallies
+from petitions import accounts, cities, create_app, signing, tallies
 from petitions.extensions import db
-from petitions.models import Coalition, Demand, Endorsement, Petition, PetitionState, Signature, SignatureState
+from petitions.models import (
+    Coalition,
+    Demand,
+    Endorsement,
+    Membership,
+    Organizer,
+    Petition,
+    PetitionState,
+    Role,
+    Signature,
+    SignatureState,
+)
 from petitions.models.types import utcnow
 
 SECRET_KEY = "tests-only-secret-key-0123456789abcdef"
@@ -314,7 +326,72 @@ def post_signature(client: FlaskClient):
 
     def post(petition: Petition, **overrides):
         data = form_fields(petition, **overrides)
-        data.setdefault("csrf_token", csrf_token(client, petition.slug))
+        if "csrf_token" not in data:
+            data["csrf_token"] = csrf_token(client, petition.slug)
         return client.post(f"/petitions/{petition.slug}/sign", data=data)
+
+    return post
+
+
+# --- Organizers ------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+TOKEN = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"|value="([^"]+)" name="csrf_token"')
+
+
+def token_in(page: str) -> str:
+    found = TOKEN.search(page)
+    assert found, "no CSRF token on the page"
+    return found.group(1) or found.group(2)
+
+
+@pytest.fixture
+def make_organizer(app: Flask, make_coalition):
+    """An organizer with a password, member of a coalition (Riverside Parents United unless given)."""
+
+    def make(
+        email: str = "olga@example.org",
+        *,
+        coalition: Coalition | None = None,
+        role: Role = Role.OWNER,
+        password: str = PASSWORD,
+        name: str = "",
+    ) -> Organizer:
+        coalition = coalition or make_coalition()
+        organizer = accounts.find_organizer(email)
+        if organizer is None:
+            # A cheap hash keeps the suite fast; the real one is tested through the login form and the command.
+            cheap = generate_password_hash(password, method="pbkdf2:sha256:1000")
+            organizer = Organizer(email=email, email_key=email.lower(), name=name, password_hash=cheap)
+            db.session.add(organizer)
+        organizer.memberships.append(Membership(coalition=coalition, role=role))
+        db.session.commit()
+        return organizer
+
+    return make
+
+
+@pytest.fixture
+def log_in(client: FlaskClient):
+    """Log in through the login form, as a browser would."""
+
+    def log_in_(organizer: Organizer, password: str = PASSWORD):
+        token = token_in(client.get("/organize/login").get_data(as_text=True))
+        response = client.post(
+            "/organize/login", data={"email": organizer.email, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 303, response.status_code
+        return response
+
+    return log_in_
+
+
+@pytest.fixture
+def organizer_post(client: FlaskClient):
+    """POST to an organizer page with the session's CSRF token, as the page's form would."""
+
+    def post(path: str, data: dict | None = None, **kwargs):
+        token = token_in(client.get("/organize/").get_data(as_text=True))
+        return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
 
     return post

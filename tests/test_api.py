@@ -39,6 +39,8 @@ def test_the_petition_document(client, make_petition, sign):
             "explanation": "Why keep schools open.",
             "status": "open",
             "support_count": 2,
+            "latest_update": None,
+            "updates": [],
             "translations": {},
         },
         {
@@ -48,6 +50,8 @@ def test_the_petition_document(client, make_petition, sign):
             "explanation": "Why fund libraries.",
             "status": "open",
             "support_count": 1,
+            "latest_update": None,
+            "updates": [],
             "translations": {},
         },
     ]

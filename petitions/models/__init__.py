@@ -1,11 +1,14 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
+from .audit import Export, ExportKind, ModerationAction
 from .city import City
 from .coalition import Coalition
+from .organizer import GRANTS, Membership, Organizer, Permission, Role
 from .petition import (
     Demand,
     DemandStatus,
     DemandTranslation,
+    DemandUpdate,
     IllegalTransition,
     Petition,
     PetitionState,
@@ -15,6 +18,7 @@ from .signature import Endorsement, Signature, SignatureState
 from .tally import CityTally, DailyTally, DemandCityTally
 
 __all__ = [
+    "GRANTS",
     "City",
     "CityTally",
     "Coalition",
@@ -23,11 +27,19 @@ __all__ = [
     "DemandCityTally",
     "DemandStatus",
     "DemandTranslation",
+    "DemandUpdate",
     "Endorsement",
+    "Export",
+    "ExportKind",
     "IllegalTransition",
+    "Membership",
+    "ModerationAction",
+    "Organizer",
+    "Permission",
     "Petition",
     "PetitionState",
     "PetitionTranslation",
+    "Role",
     "Signature",
     "SignatureState",
 ]

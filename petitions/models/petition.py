@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from ..extensions import db
 from .coalition import Coalition
 from .types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from .organizer import Organizer
 
 
 class PetitionState(StrEnum):
@@ -140,6 +144,14 @@ class Demand(Translatable, db.Model):
     translations: Mapped[dict[str, DemandTranslation]] = relationship(
         collection_class=attribute_keyed_dict("locale"), cascade="all, delete-orphan", lazy="selectin"
     )
+    # The timeline, newest first.
+    updates: Mapped[list[DemandUpdate]] = relationship(
+        back_populates="demand",
+        order_by="(DemandUpdate.happened_on.desc(), DemandUpdate.id.desc())",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
 
     def __repr__(self) -> str:
         return f"<Demand {self.position}: {self.title}>"
@@ -147,6 +159,32 @@ class Demand(Translatable, db.Model):
     @property
     def original_locale(self) -> str:
         return self.petition.default_locale
+
+    @property
+    def latest_update(self) -> DemandUpdate | None:
+        return self.updates[0] if self.updates else None
+
+
+class DemandUpdate(db.Model):
+    """A dated step in a demand's story, written by an organizer: a short text and an optional link."""
+
+    __tablename__ = "demand_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
+    happened_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(1000))
+    link: Mapped[str] = mapped_column(String(500), default="")
+    # The demand's status once this happened.
+    status: Mapped[DemandStatus] = mapped_column(enum_column(DemandStatus))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    demand: Mapped[Demand] = relationship(back_populates="updates")
+    author: Mapped[Organizer | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<DemandUpdate {self.happened_on} {self.status}>"
 
 
 class PetitionTranslation(db.Model):

@@ -1,0 +1,274 @@
+"""Signers out of the database: the CSV export, the delivery document, and the record of both.
+
+Rows are read from a server-side cursor (``yield_per``) and written out in small batches, so a
+million signatures never sit in memory, on the web as on the command line. No cell can run as a
+spreadsheet formula: see neutralize().
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+
+from .extensions import db
+from .filters import SignatureFilter
+from .models import City, Demand, Endorsement, Export, ExportKind, Organizer, Petition, Signature, SignatureState
+from .models.types import utcnow
+from .sql import concatenated
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP,
+# "CSV Injection"); full-width forms too, since some spreadsheets fold them to the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\n\0＝＋－＠")
+YIELD_PER = 2000  # rows fetched from the cursor at a time
+BATCH = 1000  # rows written out per chunk of the response
+YES, NO = "yes", "no"
+
+# The CSV columns, documented in the README. One "demand_N: title" column follows "country" for
+# each demand, in the order of the campaign page.
+SIGNATURE_COLUMNS_BEFORE = ("name", "email", "city", "canonical_city", "region", "postal_code", "country")
+SIGNATURE_COLUMNS_AFTER = ("comment", "updates_opt_in", "signed_at", "state")
+DELIVERY_COLUMNS = ("city", "region", "country", "name", "signed_on")
+
+
+def neutralize(value: str) -> str:
+    """Make a cell that a spreadsheet would run as a formula plain text, by a leading apostrophe.
+
+    Leading spaces do not hide a formula: some spreadsheets drop them before looking.
+    """
+    if value and (value[0] in FORMULA_STARTS or (value[0] == " " and value.lstrip(" ")[:1] in FORMULA_STARTS)):
+        return "'" + value
+    return value
+
+
+def iso_utc(moment: datetime) -> str:
+    """2026-11-22T15:04:05Z: ISO 8601 in UTC, to the second."""
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def demand_column(position: int, title: str) -> str:
+    return f"demand_{position}: {title}"
+
+
+def signature_header(petition: Petition) -> list[str]:
+    demands = [demand_column(demand.position, demand.title) for demand in petition.demands]
+    return [*SIGNATURE_COLUMNS_BEFORE, *demands, *SIGNATURE_COLUMNS_AFTER]
+
+
+def signature_rows(petition_id: int, signature_filter: SignatureFilter) -> Iterator[list[str]]:
+    """The CSV rows of the signatures passing the filter, oldest first, streamed from the database.
+
+    Takes ids, not models: a streamed response runs after its view's session has closed.
+    """
+    demand_keys = [
+        str(demand_id)
+        for demand_id in db.session.execute(
+            select(Demand.id).where(Demand.petition_id == petition_id).order_by(Demand.position, Demand.id)
+        ).scalars()
+    ]
+    statement = (
+        select(
+            Signature.name,
+            Signature.email,
+            Signature.city_as_typed,
+            City.name,
+            Signature.region,
+            Signature.postal_code,
+            Signature.country,
+            select(concatenated(Endorsement.demand_id))
+            .where(Endorsement.signature_id == Signature.id)
+            .correlate(Signature)
+            .scalar_subquery(),
+            Signature.comment,
+            Signature.updates_opt_in,
+            Signature.signed_at,
+            Signature.state,
+        )
+        .join(City, City.id == Signature.city_id)
+        .where(*signature_filter.conditions(petition_id))
+        .order_by(Signature.id)
+    )
+    for (
+        name,
+        email,
+        typed,
+        city,
+        region,
+        postal_code,
+        country,
+        endorsed,
+        comment,
+        opted_in,
+        signed_at,
+        state,
+    ) in _stream(statement):
+        chosen = set(endorsed.split(",")) if endorsed else ()
+        yield [
+            neutralize(name),
+            neutralize(email),
+            neutralize(typed),
+            neutralize(city),
+            neutralize(region),
+            neutralize(postal_code),
+            neutralize(country),
+            *[YES if key in chosen else NO for key in demand_keys],
+            neutralize(comment),
+            YES if opted_in else NO,
+            iso_utc(signed_at),
+            state.value,
+        ]
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A line of the delivery document: no email, nothing but what a school board needs to see."""
+
+    city: str
+    city_id: int
+    region: str
+    country: str
+    name: str
+    signed_on: date
+
+
+def delivery_signers(petition_id: int) -> Iterator[Signer]:
+    """The confirmed signers, grouped by city (cities by name), oldest first within a city."""
+    statement = (
+        select(City.name, City.id, City.region, City.country, Signature.name, Signature.signed_at)
+        .join(City, City.id == Signature.city_id)
+        .where(Signature.petition_id == petition_id, Signature.state == SignatureState.CONFIRMED)
+        .order_by(City.name, City.id, Signature.signed_at, Signature.id)
+    )
+    for city, city_id, region, country, name, signed_at in _stream(statement):
+        yield Signer(city, city_id, region, country, name, signed_at.date())
+
+
+def delivery_rows(signers: Iterable[Signer]) -> Iterator[list[str]]:
+    for signer in signers:
+        yield [
+            neutralize(signer.city),
+            neutralize(signer.region),
+            neutralize(signer.country),
+            neutralize(signer.name),
+            signer.signed_on.isoformat(),
+        ]
+
+
+def _stream(statement) -> Iterator:
+    """Rows from a server-side cursor, fetched YIELD_PER at a time; the cursor closes with the generator."""
+    result = db.session.execute(statement.execution_options(stream_results=True, yield_per=YIELD_PER))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[str]], *, bom: bool = False) -> Iterator[str]:
+    """CSV text (RFC 4180, every cell quoted) in chunks: the header at once, then BATCH rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    if bom:
+        buffer.write("\ufeff")  # spreadsheet programs read the file as UTF-8 only with it
+    writer.writerow([neutralize(cell) for cell in header])
+    yield _drain(buffer)
+    pending = 0
+    for row in rows:
+        writer.writerow(row)
+        pending += 1
+        if pending == BATCH:
+            yield _drain(buffer)
+            pending = 0
+    if pending:
+        yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def batched_text(pieces: Iterable[str], size: int = 64 * 1024) -> Iterator[str]:
+    """Join many small pieces (a streamed template) into chunks of about ``size`` characters."""
+    parts, length = [], 0
+    for piece in pieces:
+        parts.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(parts)
+            parts, length = [], 0
+    if parts:
+        yield "".join(parts)
+
+
+# --- The export log ---------------------------------------------------------------------------
+
+COMMAND_LINE = "command line"
+
+
+def start(
+    petition: Petition, kind: ExportKind, organizer: Organizer | None, signature_filter: SignatureFilter | None = None
+) -> Export:
+    """Record an export as it begins, and commit: even one cut short stays in the log."""
+    export = Export(
+        petition_id=petition.id,
+        organizer_id=organizer.id if organizer else None,
+        by=organizer.email if organizer else COMMAND_LINE,
+        kind=kind,
+        filters=signature_filter.query_string() if signature_filter else "",
+    )
+    db.session.add(export)
+    db.session.commit()
+    return export
+
+
+def recorded(export_id: int, rows: Iterator) -> Iterator:
+    """Pass rows through, then write how many went out, and whether all did, to the export's record.
+
+    The count is written once the stream ends: after the last row, or when the person downloading
+    goes away (the server closes this generator) or the database fails midway.
+    """
+    written, complete = 0, False
+    try:
+        for row in rows:
+            written += 1  # handed to the writer; a stream cut short may not have sent the last few
+            yield row
+        complete = True
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+        _finish(export_id, written, complete)
+
+
+def _finish(export_id: int, written: int, complete: bool) -> None:
+    db.session.rollback()  # end the reading transaction (and its cursor) before writing
+    db.session.execute(
+        update(Export)
+        .where(Export.id == export_id)
+        .values(rows=written, complete=complete, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def export_log(petition_ids: Sequence[int], *, limit: int = 50, offset: int = 0) -> list[Export]:
+    """Exports of these petitions, newest first."""
+    if not petition_ids:
+        return []
+    return (
+        db.session.execute(
+            select(Export)
+            .where(Export.petition_id.in_(petition_ids))
+            .order_by(Export.started_at.desc(), Export.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
