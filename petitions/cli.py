@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask
 
-from . import accounts, demo, exports, sources, tallies
+from . import accounts, demo, exports, seeding, sources, tallies
 from .extensions import db
 from .filters import CityMatch, FilterError, SignatureFilter
 from .models import ExportKind, Petition, Role, SignatureState
@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(signatures_by_source)
     app.cli.add_command(create_organizer)
     app.cli.add_command(export_signatures)
+    app.cli.add_command(seed_signatures)
 
 
 @click.command("seed-demo")
@@ -139,3 +140,27 @@ def export_signatures(slug: str, bom: bool, delivery: bool, **options) -> None:
     for chunk in exports.csv_chunks(header, exports.recorded(export.id, rows), bom=bom):
         out.write(chunk.encode("utf-8"))
     out.flush()
+
+
+@click.command("seed-signatures")
+@click.argument("slug")
+@click.argument("count", type=click.IntRange(min=1))
+@click.option("--seed", type=int, help="Random seed, for the same signers every time.")
+@click.option(
+    "--weeks", type=click.IntRange(min=1), default=6, show_default=True, help="Spread signing over this many weeks."
+)
+def seed_signatures(slug: str, count: int, seed: int | None, weeks: int) -> None:
+    """Add COUNT realistic signatures to the petition SLUG, for trying and benchmarking."""
+    petition = db.session.execute(db.select(Petition).where(Petition.slug == slug)).scalar_one_or_none()
+    if petition is None:
+        raise click.ClickException(f"no petition with slug {slug!r}")
+
+    def progress(written: int) -> None:
+        if written % 100_000 == 0 and written < count:
+            click.echo(f"{written:,} of {count:,}...")
+
+    report = seeding.seed_signatures(petition, count, seed=seed, weeks=weeks, progress=progress)
+    click.echo(
+        f"Added {report.added:,} signatures to {slug!r} from {report.cities:,} cities "
+        f"({report.unmatched:,} of them spellings the gazetteer lacks) in {report.seconds:.1f} s."
+    )

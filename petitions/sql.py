@@ -43,9 +43,10 @@ def add_counts(model: Any, key: Sequence[str], rows: list[dict[str, Any]]) -> No
         return
     # Sorted, so that two writers lock counter rows in the same order and cannot deadlock.
     rows = sorted(rows, key=lambda row: tuple(row[column] for column in key))
-    statement = insert(model)
+    table = model.__table__  # Core, not the ORM's bulk path: a fold or a bulk load may bring many rows
+    statement = insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=list(key), set_={"count": model.count + statement.excluded["count"]}
+        index_elements=list(key), set_={"count": table.c.count + statement.excluded["count"]}
     )
     db.session.execute(statement, rows)
 

@@ -53,18 +53,28 @@ class TallyDelta:
     days: Counter[date] = field(default_factory=Counter)
 
     @classmethod
-    def of(cls, signatures: Sequence[tuple[int, int, object]]) -> TallyDelta:
-        """The delta of signatures given as (id, city_id, signed_at) rows."""
+    def of(
+        cls, signatures: Sequence[tuple[int, int, object]], endorsements: Iterable[tuple[int, int]] | None = None
+    ) -> TallyDelta:
+        """The delta of signatures given as (id, city_id, signed_at) rows.
+
+        Their endorsements, as (signature id, demand id) pairs, are read from the database unless given.
+        """
         delta = cls(total=len(signatures))
         city_of = {}
         for signature_id, city_id, signed_at in signatures:
             city_of[signature_id] = city_id
             delta.cities[city_id] += 1
             delta.days[signed_at.date()] += 1
-        for signature_id, demand_id in _endorsements(list(city_of)):
+        for signature_id, demand_id in _endorsements(list(city_of)) if endorsements is None else endorsements:
             delta.demands[demand_id] += 1
             delta.demand_cities[demand_id, city_of[signature_id]] += 1
         return delta
+
+    def add(self, other: TallyDelta) -> None:
+        self.total += other.total
+        for attribute in ("demands", "cities", "demand_cities", "days"):
+            getattr(self, attribute).update(getattr(other, attribute))
 
     def negated(self) -> TallyDelta:
         return TallyDelta(
@@ -458,7 +468,8 @@ def differences(was: TallyDelta, now: TallyDelta) -> list[Difference]:
 def recount(petition_id: int) -> list[Difference]:
     """Rebuild every stored tally of a petition from its signatures; return what was wrong.
 
-    Only fold(), remove_counted() and recount() change ``counted``, all under the tally lock, so
+    Only fold(), remove_counted(), recount() and bulk loads (seeding.py) set or clear ``counted``,
+    all under the tally lock, so
     while it is held the stored tallies and the counted signatures can be compared exactly even
     as people keep signing.
     """
