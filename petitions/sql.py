@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, event, func
+from sqlalchemy import Text, cast, event, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -31,10 +31,18 @@ def insert_ignoring_duplicates(model: Any, values: dict[str, Any], key: Sequence
 
 
 def concatenated(column: Any):
-    """An aggregate of a column's values as one comma-separated string ("3,5,7")."""
+    """An aggregate of a column's values as one comma-separated string ("3,5,7"), in order where
+    the database can say so (SQLite follows the index it reads)."""
     if dialect_name() == "postgresql":
-        return func.string_agg(cast(column, Text), ",")
+        return func.string_agg(cast(column, Text), postgresql.aggregate_order_by(literal(","), column))
     return func.group_concat(column, ",")
+
+
+def iso_utc_text(column: Any):
+    """A UTC timestamp column as ISO 8601 text to the second, written by the database: "2026-11-22T15:04:05Z"."""
+    if dialect_name() == "postgresql":
+        return func.to_char(column, literal('YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+    return func.strftime(literal("%Y-%m-%dT%H:%M:%SZ"), column)
 
 
 def add_counts(model: Any, key: Sequence[str], rows: list[dict[str, Any]]) -> None:
