@@ -46,8 +46,10 @@ def gunicorn(
     log = log_dir / f"gunicorn-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
+            # A browser's idle connection outlives a loaded machine's pauses (gunicorn closes it
+            # after 2 s by default, racing the next request sent on it).
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-             "--threads", str(threads), "--graceful-timeout", "5", "wsgi:app"],
+             "--threads", str(threads), "--graceful-timeout", "5", "--keep-alive", "30", "wsgi:app"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     server = Server(process, f"http://127.0.0.1:{port}", log)
