@@ -124,3 +124,16 @@ def test_the_sources_command(runner, make_petition, sign):
     missing = runner.invoke(args=["sources", "nope"])
     assert missing.exit_code != 0
     assert "no petition with slug 'nope'" in missing.output
+
+
+def test_organizers_see_signatures_per_source(client, make_petition, sign, make_organizer, log_in):
+    petition = make_petition(slug="fund-schools")
+    for source in ["newsletter", "embed:partner.org", "newsletter", ""]:
+        sign(petition, source=source)
+    log_in(make_organizer(coalition=petition.coalition))
+
+    page = client.get("/organize/petitions/fund-schools").get_data(as_text=True)
+
+    section = page[page.index('id="sources-heading"') :]
+    rows = re.findall(r"<tr><td>(.*?)</td><td class=\"number\">(\d+)</td></tr>", section)
+    assert rows == [("newsletter", "2"), ("(no source: the campaign page itself)", "1"), ("embed:partner.org", "1")]

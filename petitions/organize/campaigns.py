@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import organizing, tallies
+from .. import organizing, sources, tallies
 from ..extensions import db
 from ..i18n import current_locale
 from ..models import DemandStatus, DemandUpdate, IllegalTransition, Permission, Petition, PetitionState
@@ -99,6 +99,7 @@ def petition(slug: str):
         petition=petition,
         count=tallies.signature_count(petition.id),
         support=tallies.demand_support(petition.id),
+        sources=sources.signatures_by_source(petition.id),
         moves=organizing.MOVES[petition.state],
         form=ActionForm(),
         status_labels=STATUS_LABELS,
