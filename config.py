@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ DEFAULT_DATABASE_URL = "sqlite:///groundswell.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 MIN_SECRET_KEY_LENGTH = 32
 PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "dev", "development"}
+CONFIRMATION_MODES = ("email", "none")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -100,6 +102,21 @@ def base_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def one_of(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def mail_from(value: str | None, url: str) -> str:
+    """The From address of every email; by default no-reply at the host of BASE_URL."""
+    if not value:
+        return f"Groundswell <no-reply@{urlsplit(url).hostname}>"
+    if "@" not in parseaddr(value)[1]:
+        raise ConfigError(f"MAIL_FROM must be an address like 'Groundswell <no-reply@example.org>', not {value!r}")
+    return value
+
+
 def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from environment variables (os.environ by default)."""
     env = Environment(os.environ if environ is None else environ)
@@ -128,7 +145,10 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": env.bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": env.str("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_KEY_PREFIX": "groundswell",
+        # Several deployments can share one Redis, each under its own prefix.
+        "RATELIMIT_KEY_PREFIX": env.str("RATELIMIT_KEY_PREFIX") or "groundswell",
+        "SIGN_RATE_LIMIT": env.rate_limit("SIGN_RATE_LIMIT", "20 per minute; 200 per hour"),
+        "API_RATE_LIMIT": env.rate_limit("API_RATE_LIMIT", "120 per minute"),
         # Failed organizer logins, per client address and per account: a wrong password counts,
         # a right one does not.
         "LOGIN_RATE_LIMIT": env.rate_limit("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour"),
@@ -142,6 +162,26 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "IMPORT_MAX_CONTENT_LENGTH": env.int("IMPORT_MAX_CONTENT_LENGTH", 5 * 1024 * 1024, minimum=1024),
         # How many reverse proxies sit in front of the app and set X-Forwarded-For (0: none).
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", 0),
+        # Double opt-in: a signature counts once its address is confirmed by a link sent to it.
+        "SIGNATURE_CONFIRMATION": one_of(
+            "SIGNATURE_CONFIRMATION", (env.str("SIGNATURE_CONFIRMATION") or "email").lower(), CONFIRMATION_MODES
+        ),
+        "CONFIRMATION_LINK_DAYS": env.int("CONFIRMATION_LINK_DAYS", 7, minimum=1),
+        "PENDING_SIGNATURE_DAYS": env.int("PENDING_SIGNATURE_DAYS", 14, minimum=1),
+        # Bot traps and caps; 0 switches each off (a benchmark, a trusted kiosk at a town hall).
+        "SIGN_FORM_MIN_SECONDS": env.int("SIGN_FORM_MIN_SECONDS", 2),
+        "SIGNATURE_IP_CAP_PER_HOUR": env.int("SIGNATURE_IP_CAP_PER_HOUR", 20),
+        # Signers' personal data is kept this long after a petition closes; organizers are warned before.
+        "RETENTION_DAYS": env.int("RETENTION_DAYS", 365, minimum=1),
+        "RETENTION_WARNING_DAYS": env.int("RETENTION_WARNING_DAYS", 30),
+        # Outgoing mail. Without MAIL_SERVER, mail is written to standard output (a laptop).
+        "MAIL_SERVER": env.str("MAIL_SERVER") or None,
+        "MAIL_PORT": env.int("MAIL_PORT", 587, minimum=1),
+        "MAIL_USERNAME": env.str("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.str("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": env.bool("MAIL_USE_TLS", True),
+        "MAIL_FROM": mail_from(env.str("MAIL_FROM"), url),
+        "MAIL_MAX_ATTEMPTS": env.int("MAIL_MAX_ATTEMPTS", 12, minimum=1),
         "LANGUAGES": ("en", "es"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

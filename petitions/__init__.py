@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 
-from . import accounts, api, cli, embed, errors, i18n, organize, public, security, sharing
+from . import accounts, api, cli, embed, errors, i18n, organize, outbox, public, security, sharing
 from .extensions import babel, csrf, db, limiter, login, migrate
 from .sql import configure_engine
 from .text import markdown
@@ -45,6 +45,9 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
 
+    if not app.config["MAIL_SERVER"]:
+        # A laptop without a mail server: show each request's queued mail on the console at once.
+        app.after_request(outbox.send_queued_to_console)
     app.after_request(security.set_headers)
     app.after_request(i18n.remember_choice)
     app.after_request(sharing.set_headers)

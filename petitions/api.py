@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, jsonify
 from werkzeug.http import generate_etag
 
-from . import catalog, openapi, paging, tallies
+from . import catalog, openapi, paging, privacy, tallies
+from .extensions import limiter
 from .links import absolute_url
 from .microcache import RecentAnswers
 from .models import DemandUpdate, Petition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# One limit per client for the whole API (API_RATE_LIMIT); over it, a JSON 429 with Retry-After.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
 TRANSLATED_PETITION = ("title", "summary", "body")
 TRANSLATED_SUMMARY = ("title", "summary")
@@ -83,6 +86,11 @@ def petition_document(petition: Petition) -> dict:
                 "translations": translations(demand, TRANSLATED_DEMAND),
             }
             for demand in petition.demands
+        ],
+        # Only signers who chose to be shown, and only their first name and city.
+        "recent_signers": [
+            {"first_name": signer.first_name, "city": signer.city, "signed_at": timestamp(signer.signed_at)}
+            for signer in privacy.public_signers(petition.id)
         ],
     }
 

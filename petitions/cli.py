@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy.exc import OperationalError
 
-from . import accounts, demo, exports, seeding, sources, tallies
+from . import accounts, demo, exports, outbox, privacy, seeding, signing, sources, tallies
 from .extensions import db
 from .filters import CityMatch, FilterError, SignatureFilter
 from .models import ExportKind, Petition, Role, SignatureState
@@ -20,6 +23,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_organizer)
     app.cli.add_command(export_signatures)
     app.cli.add_command(seed_signatures)
+    app.cli.add_command(send_mail)
+    app.cli.add_command(remove_pending_signatures)
+    app.cli.add_command(purge_personal_data)
 
 
 @click.command("seed-demo")
@@ -163,4 +169,64 @@ def seed_signatures(slug: str, count: int, seed: int | None, weeks: int) -> None
     click.echo(
         f"Added {report.added:,} signatures to {slug!r} from {report.cities:,} cities "
         f"({report.unmatched:,} of them spellings the gazetteer lacks) in {report.seconds:.1f} s."
+    )
+
+
+@click.command("send-mail")
+@click.option("--once", is_flag=True, help="Send what is due, then stop (for cron) instead of running on.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds to wait when nothing is due.")
+def send_mail(once: bool, interval: float) -> None:
+    """Send queued mail over SMTP (MAIL_SERVER), or to standard output without it. Retries with back-off."""
+    destination = current_app.config["MAIL_SERVER"] or "standard output (MAIL_SERVER is not set)"
+    click.echo(f"Sending queued mail to {destination}.", err=True)
+    while True:
+        try:
+            report = outbox.send_due()
+        except OperationalError as error:
+            # The database is away: nothing was lost, the next pass tries again.
+            if once:
+                raise click.ClickException(f"the database did not answer: {error}") from None
+            db.session.rollback()
+            click.echo(f"The database did not answer; trying again in {interval:g} s.", err=True)
+        else:
+            if report or once:
+                click.echo(f"Mail: {report}.", err=True)
+            if once:
+                return
+        db.session.remove()
+        time.sleep(interval)
+
+
+@click.command("remove-pending-signatures")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Age in days (default: PENDING_SIGNATURE_DAYS).",
+)
+def remove_pending_signatures(older_than_days: int | None) -> None:
+    """Delete signatures whose email address was never confirmed (they were never counted)."""
+    days = older_than_days or current_app.config["PENDING_SIGNATURE_DAYS"]
+    removed = signing.remove_stale_pending(timedelta(days=days))
+    db.session.commit()
+    click.echo(f"Removed {removed} unconfirmed signatures older than {days} days.")
+
+
+@click.command("purge-personal-data")
+@click.option(
+    "--closed-before",
+    "closed_before",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="A date (YYYY-MM-DD, UTC): petitions closed before it are purged.",
+)
+def purge_personal_data(closed_before: datetime) -> None:
+    """Delete signers' names, emails, postal codes and comments on petitions closed before a date; keep every tally."""
+    purge = privacy.purge_personal_data(closed_before.replace(tzinfo=UTC))
+    db.session.commit()
+    for slug in purge.petitions:
+        click.echo(f"{slug}: signers' personal data deleted.")
+    click.echo(
+        f"Purged {purge.signatures} signatures on {len(purge.petitions)} petitions "
+        f"closed before {closed_before:%Y-%m-%d}; every tally is kept."
     )

@@ -2,13 +2,14 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .addresses import rate_limit_key
 
 # Named constraints make migrations reproducible on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -30,5 +31,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 babel = Babel()
 login = LoginManager()
-# Limits are declared on the views; storage is memory:// or Redis (RATELIMIT_STORAGE_URI).
-limiter = Limiter(key_func=get_remote_address)
+# Limits are declared on the views; storage is memory:// or Redis (RATELIMIT_STORAGE_URI). Keyed
+# by the hashed client address, so that no address is ever stored, in Redis or anywhere else.
+limiter = Limiter(key_func=rate_limit_key)

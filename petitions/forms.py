@@ -11,10 +11,19 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import tokens
 from .i18n import current_locale
 from .models import Petition
 from .signing import SignatureData
@@ -99,6 +108,10 @@ class SignForm(FlaskForm):
     updates_opt_in = BooleanField(_l("Email me news about this campaign"))
     # Carried from the petition URL's ``source`` parameter to the signature (sources.py).
     source = HiddenField(filters=[clean_source])
+    # Bot traps, beside the public fields: a field hidden from people and screen readers that bots
+    # fill in, and a signed stamp of when the form was shown (SIGN_FORM_MIN_SECONDS).
+    website = StringField(_l("Leave this field empty"), filters=[clean_line])
+    shown = HiddenField()
 
     def __init__(self, petition: Petition, *args, source: str | None = None, **kwargs):
         super().__init__(*args, source=source, **kwargs)
@@ -106,9 +119,13 @@ class SignForm(FlaskForm):
         locale = current_locale()
         self.country.choices = country_choices(locale)
         self.demands.choices = [(demand.id, demand.text("title", locale)) for demand in petition.demands]
+        self.seconds_taken = tokens.seconds_since_stamp(self.shown.data) if self.is_submitted() else None
         if not self.is_submitted():
             self.country.data = petition.default_country
             self.demands.data = [demand.id for demand in petition.demands]
+        if self.seconds_taken is None:
+            # A form given back with errors keeps its first stamp: fixing a field is quick.
+            self.shown.data = tokens.form_stamp()
 
     def validate_email(self, field):
         try:
@@ -125,6 +142,16 @@ class SignForm(FlaskForm):
         offered = {demand_id for demand_id, _ in self.demands.choices}
         if offered and not set(field.data or ()) & offered:
             raise ValidationError(_l("Choose at least one demand you support."))
+
+    def bot_trap(self, min_seconds: int) -> str:
+        """Why this submission looks like a bot's ("" if it does not). People never see the answer."""
+        if self.website.data:
+            return "hidden field filled in"
+        if min_seconds and self.seconds_taken is None:
+            return "form stamp missing or forged"
+        if min_seconds and self.seconds_taken < min_seconds:
+            return f"sent {self.seconds_taken:.1f} s after the form was shown"
+        return ""
 
     @property
     def only_the_token_failed(self) -> bool:
@@ -145,3 +172,7 @@ class SignForm(FlaskForm):
             locale=locale,
             source=self.source.data,
         )
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (withdraw): its CSRF token is all it carries."""

@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 
 def absolute_url(endpoint: str, **values) -> str:
     """A full URL built from BASE_URL, right behind proxies and from the command line alike."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        # No request to build from (send-mail): the routes alone give the path.
+        path = current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+    return current_app.config["BASE_URL"] + path
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,22 @@ SCHEMAS = {
                 "items": _ref("CityCount"),
                 "description": "The cities with the most signatures, most first.",
             },
+            "recent_signers": {
+                "type": "array",
+                "items": _ref("PublicSigner"),
+                "description": "The latest confirmed signers who chose to be shown, newest first.",
+            },
         },
         optional=("top_cities",),
+    ),
+    "PublicSigner": _object(
+        {
+            "first_name": _string("The first word of the name the signer gave."),
+            "city": _string("The city they signed from (canonical, where the gazetteer knows it)."),
+            "signed_at": _string("When they signed (UTC, to the second).", format="date-time"),
+        },
+        description="A signer who ticked public_name when signing. Nothing else about a signer is ever published, "
+        "and never an email address.",
     ),
     "Count": _object(
         {
@@ -232,6 +246,15 @@ def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
 
 
+TOO_MANY = {
+    **_error("Too many requests from this address in a short time (the API's rate limit)."),
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait before asking again.", "schema": {"type": "integer"}},
+        "Access-Control-Allow-Origin": SHARED_HEADERS["Access-Control-Allow-Origin"],
+    },
+}
+
+
 def _get(summary: str, description: str, schema: str, parameters: list, errors: dict) -> dict:
     return {
         "get": {
@@ -249,6 +272,7 @@ def _get(summary: str, description: str, schema: str, parameters: list, errors: 
                     "headers": SHARED_HEADERS,
                 },
                 **{status: _error(text) for status, text in errors.items()},
+                "429": TOO_MANY,
             },
         }
     }
@@ -321,6 +345,7 @@ PATHS = {
                     "content": {"application/json": {"schema": {"type": "object"}}},
                 },
                 "304": {"description": "Not modified.", "headers": SHARED_HEADERS},
+                "429": TOO_MANY,
             },
         }
     },
@@ -335,7 +360,8 @@ DOCUMENT = {
         "summary": "Petitions, their demands and their live counts, for partner sites.",
         "description": "Read-only and open: no key, CORS open to every origin. Every successful GET carries an "
         "ETag and Cache-Control; send If-None-Match to get a 304 without a body. Errors are JSON: "
-        '{"error": {"code": ..., "message": ...}}.',
+        '{"error": {"code": ..., "message": ...}}. Each client address has a rate limit; over it the answer '
+        "is a 429 whose Retry-After header says how many seconds to wait.",
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     },
     "paths": PATHS,

@@ -22,7 +22,7 @@ CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60, stale-if-error=8
 PREFLIGHT_MAX_AGE = 24 * 3600
 # Headers a partner's script may send with a GET (revalidation), and read in the answer.
 ALLOWED_REQUEST_HEADERS = "If-None-Match"
-EXPOSED_RESPONSE_HEADERS = "ETag"
+EXPOSED_RESPONSE_HEADERS = "ETag, Retry-After"
 
 
 def is_shared() -> bool:

@@ -1,16 +1,19 @@
-"""Signing a petition: plain functions of models and data, no request in sight."""
+"""A signature's life: signing, confirming, withdrawing. Plain functions of models and data, no request."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
-from . import cities, tallies
+from . import cities, notifications, tallies, tokens
 from .extensions import db
 from .models import Endorsement, Petition, Signature, SignatureState
+from .models.signature import BOT_TRAP, PENDING
 from .models.types import utcnow
 from .sql import insert_ignoring_duplicates
 
@@ -37,39 +40,75 @@ class SignatureData:
     source: str = ""  # as cleaned by sources.clean_source()
 
 
-def sign(petition: Petition, data: SignatureData, *, now: datetime | None = None) -> int | None:
+def confirming_by_email() -> bool:
+    return current_app.config["SIGNATURE_CONFIRMATION"] == "email"
+
+
+def sign(
+    petition: Petition, data: SignatureData, *, ip_hash: str = "", bot_trap: str = "", now: datetime | None = None
+) -> int | None:
     """Store a signature and commit; return its id, or None if this address has signed already.
 
-    A second signature with the same address, in any letter case, stores nothing. The caller
-    answers both the same way, so nobody learns whether an address has signed.
+    ``ip_hash`` is the keyed hash of the client's address (addresses.ip_hash); ``bot_trap`` says why
+    a bot trap caught the attempt ("" for a person). Whatever happens the caller answers alike,
+    so nobody learns whether an address has signed or a trap was sprung:
+
+    * caught by a trap: stored struck out with the reason, never counted, no email;
+    * over the hourly cap of its address: stored as suspicious until an organizer releases it;
+    * with SIGNATURE_CONFIRMATION=email: pending, and a confirmation email is queued;
+    * otherwise confirmed, counted at once.
+
+    A second signature with the same address, in any letter case, stores nothing; its owner
+    gets an email instead (the confirmation again, while still pending).
     """
     if not petition.accepts_signatures:
         raise PetitionClosed(petition.slug)
-    signature_id = store(petition, data, now=now)
+    now = now or utcnow()
+    state, reason = _first_state(petition.id, ip_hash, bot_trap, now)
+    # Without email confirmation a held signature needs only an organizer's release to count.
+    confirmed = state is not SignatureState.STRUCK and not confirming_by_email()
+    how = {"now": now, "state": state, "struck_reason": reason, "ip_hash": ip_hash, "confirmed": confirmed}
+    signature_id = store(petition, data, **how)
+    email_key = Signature.email_key_for(data.email)
+    if signature_id is None and not bot_trap and _clear_bot_attempt(petition.id, email_key):
+        # A bot trap had caught this address first: the person's own signature takes its place.
+        signature_id = store(petition, data, **how)
     if signature_id is None:
         db.session.rollback()
+        if not bot_trap and confirming_by_email():
+            _answer_second_signature(petition.id, email_key)
         return None
+    if confirming_by_email() and state is not SignatureState.STRUCK:
+        notifications.ask_to_confirm(signature_id)
     db.session.commit()
     fold_now_and_then(petition.id, signature_id)
     return signature_id
 
 
 def store(
-    petition: Petition, data: SignatureData, *, now: datetime | None = None, signed_at: datetime | None = None
+    petition: Petition,
+    data: SignatureData,
+    *,
+    now: datetime | None = None,
+    signed_at: datetime | None = None,
+    state: SignatureState = SignatureState.CONFIRMED,
+    struck_reason: str = "",
+    ip_hash: str = "",
+    confirmed: bool = True,
 ) -> int | None:
-    """Insert a confirmed signature and its endorsements in the caller's transaction, without committing.
+    """Insert a signature (confirmed, unless told otherwise) and its endorsements in the caller's
+    transaction, without committing.
 
     Returns its id, or None (and stores nothing but perhaps a new city) if the address has signed.
     """
     now = now or utcnow()
-    city_id = cities.resolve(data.city, data.region, data.country)
     values = {
         "petition_id": petition.id,
         "name": data.name,
         "email": data.email,
         "email_key": Signature.email_key_for(data.email),
         "city_as_typed": data.city,
-        "city_id": city_id,
+        "city_id": cities.resolve(data.city, data.region, data.country),
         "region": data.region,
         "postal_code": data.postal_code,
         "country": data.country,
@@ -78,10 +117,12 @@ def store(
         "updates_opt_in": data.updates_opt_in,
         "locale": data.locale,
         "source": data.source,
-        "state": SignatureState.CONFIRMED,
+        "ip_hash": ip_hash,
+        "state": state,
+        "struck_reason": struck_reason,
         "counted": False,
         "signed_at": signed_at or now,
-        "confirmed_at": now,
+        "confirmed_at": now if confirmed else None,
     }
     # The unique index on (petition, email_key) decides duplicates, even between simultaneous
     # requests: no SELECT-then-INSERT window.
@@ -96,6 +137,50 @@ def store(
             insert(Endorsement), [{"signature_id": signature_id, "demand_id": demand_id} for demand_id in endorsed]
         )
     return signature_id
+
+
+def _first_state(petition_id: int, ip_hash: str, bot_trap: str, now: datetime) -> tuple[SignatureState, str]:
+    if bot_trap:
+        return SignatureState.STRUCK, BOT_TRAP + bot_trap
+    cap = current_app.config["SIGNATURE_IP_CAP_PER_HOUR"]
+    if cap and ip_hash and signatures_from(petition_id, ip_hash, since=now - timedelta(hours=1)) >= cap:
+        return SignatureState.SUSPICIOUS, ""
+    return (SignatureState.PENDING if confirming_by_email() else SignatureState.CONFIRMED), ""
+
+
+def signatures_from(petition_id: int, ip_hash: str, *, since: datetime) -> int:
+    """Signatures of a petition from one address since a moment: a range of one index, no scan.
+
+    Two signers from one address at the same instant may both pass a cap by one: the cap is a
+    brake on floods, not a tally.
+    """
+    return db.session.execute(
+        select(func.count())
+        .select_from(Signature)
+        .where(Signature.petition_id == petition_id, Signature.ip_hash == ip_hash, Signature.signed_at >= since)
+    ).scalar_one()
+
+
+def _clear_bot_attempt(petition_id: int, email_key: str) -> bool:
+    # Trapped attempts are never confirmed, so never counted: deleting one changes no tally.
+    return bool(
+        db.session.execute(
+            delete(Signature).where(
+                Signature.petition_id == petition_id,
+                Signature.email_key == email_key,
+                Signature.state == SignatureState.STRUCK,
+                Signature.struck_reason.startswith(BOT_TRAP),
+            )
+        ).rowcount
+    )
+
+
+def _answer_second_signature(petition_id: int, email_key: str) -> None:
+    signature = db.session.execute(
+        select(Signature).where(Signature.petition_id == petition_id, Signature.email_key == email_key)
+    ).scalar_one_or_none()
+    if signature is not None and notifications.answer_second_signature(signature):
+        db.session.commit()
 
 
 def fold_now_and_then(petition_id: int, signature_id: int) -> None:
@@ -138,3 +223,89 @@ def change_state(petition_id: int, signature_ids: list[int], state: SignatureSta
     if moved if state is SignatureState.CONFIRMED else leaving:
         tallies.mark_count_changed(petition_id, utcnow())
     return moved
+
+
+# --- Confirming ------------------------------------------------------------------------------
+
+
+class Confirmation(StrEnum):
+    CONFIRMED = "confirmed"  # counted from now on
+    ALREADY_CONFIRMED = "already_confirmed"  # a second click, or a mail scanner's first
+    HELD = "held"  # address confirmed; the signature waits for an organizer (over the address cap)
+    GONE = "gone"  # withdrawn, removed, struck out, or never ours
+
+
+def signer(petition: Petition, token: str, purpose: str, *, max_age: int | None = None) -> Signature | None:
+    """The signature of ``petition`` a link names, or None. Raises tokens.ExpiredLink / BadLink."""
+    signature_id, print_ = tokens.read_signature_token(token, purpose, max_age=max_age)
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.petition_id != petition.id or not tokens.matches(signature, print_):
+        return None
+    return signature
+
+
+def confirm(signature: Signature | None, *, now: datetime | None = None) -> Confirmation:
+    """Confirm a pending signature exactly once, however many times (and however simultaneously) its link is opened.
+
+    Commits. The signature then counts: readers add it at once, a later fold stores it.
+    """
+    if signature is None:
+        return Confirmation.GONE
+    now = now or utcnow()
+    # One conditional UPDATE: of two clicks at the same instant, exactly one moves the row.
+    confirmed = db.session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, text(PENDING))
+        .values(state=SignatureState.CONFIRMED, confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not confirmed:
+        # Held back by the address cap: remember that the address is real, for when it is released.
+        db.session.execute(
+            update(Signature)
+            .where(Signature.id == signature.id, Signature.state == SignatureState.SUSPICIOUS)
+            .values(confirmed_at=func.coalesce(Signature.confirmed_at, now))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    if confirmed:
+        fold_now_and_then(signature.petition_id, signature.id)
+        return Confirmation.CONFIRMED
+    state = db.session.execute(select(Signature.state).where(Signature.id == signature.id)).scalar()
+    return {
+        SignatureState.CONFIRMED: Confirmation.ALREADY_CONFIRMED,
+        SignatureState.SUSPICIOUS: Confirmation.HELD,
+    }.get(state, Confirmation.GONE)
+
+
+# --- Leaving ---------------------------------------------------------------------------------
+
+
+def remove(petition_id: int, signature_ids: Sequence[int]) -> int:
+    """Delete signatures with everything personal about them (a withdrawal, or a request to organizers).
+
+    Every tally stays exact: each signature leaves the stored tallies, under the tally lock, in
+    the caller's transaction, before its row goes; its endorsements and its mail go with it.
+    The caller commits. Returns how many were removed.
+    """
+    ids = list(signature_ids)
+    change_state(petition_id, ids, SignatureState.STRUCK, reason="removed")
+    removed = 0
+    for start in range(0, len(ids), tallies.CHUNK):
+        removed += db.session.execute(
+            delete(Signature)
+            .where(Signature.petition_id == petition_id, Signature.id.in_(ids[start : start + tallies.CHUNK]))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return removed
+
+
+def remove_stale_pending(older_than: timedelta, *, now: datetime | None = None) -> int:
+    """Delete signatures still unconfirmed after ``older_than``; the caller commits.
+
+    Pending signatures were never counted, so no tally changes. A confirmation racing with this
+    either confirms first (and the row no longer matches) or finds the row gone.
+    """
+    cutoff = (now or utcnow()) - older_than
+    stale = delete(Signature).where(text(PENDING), Signature.signed_at < cutoff)
+    return db.session.execute(stale.execution_options(synchronize_session=False)).rowcount

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, event, func, literal
+from sqlalchemy import Text, case, cast, event, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -79,3 +79,13 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def email_domain(email_key: Any):
+    """SQL for the part of an address after its last "@" ("" for an anonymised signature)."""
+    if dialect_name() == "postgresql":
+        return func.coalesce(func.substring(email_key, "@([^@]*)$"), "")
+    # SQLite has no regular expressions: take what follows the first "@" (only a quoted local part,
+    # which nobody uses, could hold a second one).
+    at = func.instr(email_key, "@")
+    return case((at > 0, func.substr(email_key, at + 1)), else_="")

@@ -11,7 +11,6 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import flask_migrate
@@ -44,13 +43,29 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
+# Most tests are about what a signature does once it counts: they sign without email confirmation,
+# rate limits or bot traps, and the tests of those switch them on.
+TEST_DEFAULTS = {
+    "SIGNATURE_CONFIRMATION": "none",
+    "RATELIMIT_ENABLED": "false",
+    "SIGNATURE_IP_CAP_PER_HOUR": "0",
+    "SIGN_FORM_MIN_SECONDS": "0",
+}
+
+
 def environment(database_url: str, **settings: str) -> dict[str, str]:
     """The environment variables a test app starts from.
 
     Counts are read afresh on every request (tests sign and look at once); test_api.py checks
     the reuse of recent counts on its own.
     """
-    return {"SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url, "COUNT_CACHE_SECONDS": "0", **settings}
+    return {
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "COUNT_CACHE_SECONDS": "0",
+        **TEST_DEFAULTS,
+        **settings,
+    }
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -126,6 +141,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def settings() -> dict[str, str]:
     """Extra environment variables for the app; override in a test module to change them."""
     return {}
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server on a loopback port; ``mailbox.settings`` points an app at it."""
+    from tests.mailserver import smtp_server
+
+    with smtp_server() as mailbox:
+        yield mailbox
 
 
 class Client(FlaskClient):
@@ -219,8 +243,10 @@ def sign(app: Flask):
     """Sign through the domain function, as the web form would after validation."""
     counter = iter(range(1, 1_000_000))
 
-    def sign_(petition: Petition, email: str | None = None, *, now: datetime | None = None, **fields) -> int | None:
+    def sign_(petition: Petition, email: str | None = None, **fields) -> int | None:
+        """``ip_hash``, ``bot_trap`` and ``now`` go to signing.sign(), the rest into the signature."""
         n = next(counter)
+        how = {key: fields.pop(key) for key in ("ip_hash", "bot_trap", "now") if key in fields}
         data = signing.SignatureData(
             name=fields.pop("name", f"Supporter {n}"),
             email=email or f"supporter{n}@example.org",
@@ -229,7 +255,7 @@ def sign(app: Flask):
             demand_ids=frozenset(fields.pop("demand_ids", [d.id for d in petition.demands])),
             **fields,
         )
-        return signing.sign(petition, data, now=now)
+        return signing.sign(petition, data, **how)
 
     return sign_
 

@@ -17,8 +17,12 @@ def marked_strings() -> set[str]:
     """Every string marked for translation in the code and the templates, extracted afresh."""
     keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
     found = set()
-    for folder, method in (("petitions", "python"), ("templates", "jinja2")):
-        pattern = "**.py" if method == "python" else "**.html"
+    # Pages are .html, the plain-text parts of emails .txt.
+    for folder, pattern, method in (
+        ("petitions", "**.py", "python"),
+        ("templates", "**.html", "jinja2"),
+        ("templates", "**.txt", "jinja2"),
+    ):
         for _, _, message, _, _ in extract_from_dir(
             ROOT / folder,
             method_map=[(pattern, method)],

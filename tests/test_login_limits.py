@@ -9,7 +9,8 @@ from tests.conftest import PASSWORD, token_in
 
 @pytest.fixture
 def settings():
-    return {"LOGIN_RATE_LIMIT": "3 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute"}
+    # Rate limits are off for most tests (conftest); these are about them.
+    return {"RATELIMIT_ENABLED": "true", "LOGIN_RATE_LIMIT": "3 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute"}
 
 
 def attempt(client, email: str, password: str, address: str = "203.0.113.7"):

@@ -4,6 +4,7 @@ from .audit import Export, ExportKind, ModerationAction
 from .city import City
 from .coalition import Coalition
 from .organizer import GRANTS, Membership, Organizer, Permission, Role
+from .outbox import MailKind, MailStatus, OutboxMessage
 from .petition import (
     Demand,
     DemandStatus,
@@ -32,9 +33,12 @@ __all__ = [
     "Export",
     "ExportKind",
     "IllegalTransition",
+    "MailKind",
+    "MailStatus",
     "Membership",
     "ModerationAction",
     "Organizer",
+    "OutboxMessage",
     "Permission",
     "Petition",
     "PetitionState",

@@ -75,6 +75,8 @@ class Petition(Translatable, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When purge-personal-data anonymised its signers (privacy.py).
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Confirmed signatures already folded into the tallies; tallies.py adds the rest when read.
     signature_count: Mapped[int] = mapped_column(Integer, default=0)
     # When the count readers see last changed, as far as the stored tallies know; readers also

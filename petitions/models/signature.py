@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .city import City
+from .petition import Petition
 from .types import UTCDateTime, enum_column, utcnow
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
@@ -27,6 +28,9 @@ class SignatureState(StrEnum):
 UNCOUNTED = "signatures.state = 'confirmed' AND NOT signatures.counted"
 CONFIRMED = "signatures.state = 'confirmed'"
 SOURCE_MAX_LENGTH = 100
+PENDING = "signatures.state = 'pending'"
+# Why a bot trap struck a signature out starts with this, so a person's later attempt can replace it.
+BOT_TRAP = "bot trap: "
 
 
 class Signature(db.Model):
@@ -50,6 +54,8 @@ class Signature(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     # Where the signer came from: the ``source`` parameter of the petition's URL (sources.py).
     source: Mapped[str] = mapped_column(String(SOURCE_MAX_LENGTH), default="", server_default="")
+    # A keyed hash of the address it came from (addresses.ip_hash()): never the address itself.
+    ip_hash: Mapped[str] = mapped_column(String(32), default="")
     state: Mapped[SignatureState] = mapped_column(enum_column(SignatureState), default=SignatureState.CONFIRMED)
     struck_reason: Mapped[str] = mapped_column(String(200), default="")
     # True once this confirmed signature has been added to the stored tallies (tallies.py).
@@ -58,6 +64,7 @@ class Signature(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     city: Mapped[City] = relationship()
+    petition: Mapped[Petition] = relationship()
     endorsements: Mapped[list[Endorsement]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
@@ -79,12 +86,21 @@ class Signature(db.Model):
             sqlite_where=text(UNCOUNTED),
             postgresql_where=text(UNCOUNTED),
         ),
+        # Signatures per address per hour are counted through this, never by scanning a petition.
+        Index("ix_signatures_petition_id_ip_hash_signed_at", "petition_id", "ip_hash", "signed_at"),
+        # Unconfirmed signatures, for removing the stale ones.
+        Index("ix_signatures_pending", "signed_at", sqlite_where=text(PENDING), postgresql_where=text(PENDING)),
     )
 
     @staticmethod
     def email_key_for(email: str) -> str:
         """The form of an address that decides duplicates: letter case never makes a new signer."""
         return email.lower()
+
+    @property
+    def first_name(self) -> str:
+        """What public pages may show of the name, when the signer allowed it."""
+        return self.name.split(maxsplit=1)[0] if self.name.strip() else ""
 
     def __repr__(self) -> str:
         return f"<Signature {self.id} {self.state}>"
