@@ -6,6 +6,7 @@ from contextlib import suppress
 
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
@@ -38,7 +39,13 @@ def wants_json() -> bool:
 
 
 def message_for(error: HTTPException) -> str:
-    """A view's own explanation (``BadRequest(description=...)``), else the usual message for the status."""
+    """A view's own explanation (``BadRequest(description=...)``), else the usual message for the status.
+
+    A rate limit without a message of its own describes itself as its limit ("20 per 1 minute"):
+    people get the usual message instead.
+    """
+    if isinstance(error, RateLimitExceeded) and not error.limit.error_message:
+        return str(MESSAGES[429])
     if error.description != type(error).description:
         return str(error.description)
     return str(MESSAGES.get(error.code or 500) or error.description)

@@ -52,7 +52,9 @@ def queue_many(kind: MailKind, recipients: Select, payload: dict) -> int:
     del values["signature_id"]
     columns = OutboxMessage.__table__.c
     rows = recipients.add_columns(*(literal(value, columns[name].type).label(name) for name, value in values.items()))
-    queued = db.session.execute(insert(OutboxMessage).from_select(["signature_id", *values], rows)).rowcount
+    # SQLAlchemy only keeps an INSERT's row count when asked to.
+    statement = insert(OutboxMessage).from_select(["signature_id", *values], rows)
+    queued = db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
     g.mail_queued = True
     return queued
 
