@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -45,11 +46,13 @@ def render(message: OutboxMessage) -> EmailMessage | None:
         subject = context["subject"]
         text = render_template(f"email/{message.kind.value}.txt", **context)
         html = render_template(f"email/{message.kind.value}.html", **context)
-    email = EmailMessage()
+    recipient = _recipient(signature)
+    # An address with a non-ASCII mailbox name can only travel as SMTPUTF8 (RFC 6531).
+    email = EmailMessage(policy=policy.default if recipient.username.isascii() else policy.SMTPUTF8)
     sender = current_app.config["MAIL_FROM"]
     email["Subject"] = subject
     email["From"] = sender
-    email["To"] = Address(display_name=signature.name, addr_spec=signature.email)
+    email["To"] = recipient
     email["Date"] = format_datetime(utcnow())
     email["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
     email["Auto-Submitted"] = "auto-generated"  # no vacation replies, please
@@ -60,6 +63,14 @@ def render(message: OutboxMessage) -> EmailMessage | None:
     email.set_content(text)
     email.add_alternative(html, subtype="html")
     return email
+
+
+def _recipient(signature: Signature) -> Address:
+    """The signer's name and address; an international domain is written in ASCII (IDNA) where it can be."""
+    username, _, domain = signature.email.rpartition("@")
+    if username.isascii() and not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    return Address(display_name=signature.name, username=username, domain=domain)
 
 
 def _context(message: OutboxMessage, signature: Signature) -> dict | None:

@@ -207,7 +207,7 @@ def _send_one(transport, message: OutboxMessage, report: Report) -> None:
         return
     try:
         transport.send_message(email)
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPNotSupportedError) as error:
         _failed_attempt(message, error, report, permanent=_refused_for_good(error))
     except (OSError, smtplib.SMTPException) as error:
         _failed_attempt(message, error, report)
@@ -219,7 +219,10 @@ def _send_one(transport, message: OutboxMessage, report: Report) -> None:
 
 
 def _refused_for_good(error: smtplib.SMTPException) -> bool:
-    """A 5xx answer about this message (unknown mailbox, rejected content) will not change on retry."""
+    """A 5xx answer about this message (unknown mailbox, rejected content) will not change on retry,
+    nor will a server's lack of SMTPUTF8 for an address that needs it."""
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     return getattr(error, "smtp_code", 0) >= 500

@@ -58,8 +58,8 @@ def sign(
     * with SIGNATURE_CONFIRMATION=email: pending, and a confirmation email is queued;
     * otherwise confirmed, counted at once.
 
-    A second signature with the same address, in any letter case, stores nothing; its owner
-    gets an email instead (the confirmation again, while still pending).
+    A second signature with the same address, in any letter case, stores nothing; where email is
+    configured its owner gets an email instead (the confirmation again, while still pending).
     """
     if not petition.accepts_signatures:
         raise PetitionClosed(petition.slug)
@@ -75,7 +75,7 @@ def sign(
         signature_id = store(petition, data, **how)
     if signature_id is None:
         db.session.rollback()
-        if not bot_trap and confirming_by_email():
+        if not bot_trap and (confirming_by_email() or current_app.config["MAIL_SERVER"]):
             _answer_second_signature(petition.id, email_key)
         return None
     if confirming_by_email() and state is not SignatureState.STRUCK:

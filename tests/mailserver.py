@@ -53,10 +53,10 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(port: int | None = None) -> Iterator[Mailbox]:
-    """Run an SMTP server on a loopback port until the block ends."""
+def smtp_server(port: int | None = None, **options) -> Iterator[Mailbox]:
+    """Run an SMTP server on a loopback port until the block ends (``options`` go to aiosmtpd)."""
     mailbox = Mailbox(port or free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, **options)
     controller.start()
     try:
         yield mailbox

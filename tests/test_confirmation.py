@@ -149,6 +149,20 @@ def test_the_owner_of_a_confirmed_address_hears_of_a_second_signature(
     assert tallies.signature_count(petition.id) == 1
 
 
+def test_without_confirmation_the_owner_still_hears_of_a_second_signature(app, runner, make_petition, sign, mailbox):
+    app.config["SIGNATURE_CONFIRMATION"] = "none"  # a kiosk, with a mail server configured
+    petition = make_petition()
+    sign(petition, "ana@example.org")
+    send_mail(runner)
+    assert mailbox.messages == []  # signing sends nothing when nothing needs confirming
+
+    assert sign(petition, "Ana@Example.org") is None
+    send_mail(runner)
+
+    [notice] = mailbox.messages
+    assert notice["Subject"].startswith("You have already signed")
+
+
 def test_a_confirmation_link_expires(client, runner, make_petition, sign, mailbox, monkeypatch, app):
     petition = make_petition()
     signature = db.session.get(Signature, sign(petition, "late@example.org"))

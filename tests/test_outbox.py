@@ -194,3 +194,55 @@ def test_without_a_mail_server_mail_is_shown_on_the_console(client, make_petitio
     assert client.get(path).status_code == 200
     assert db.session.execute(db.select(Signature.state)).scalar_one() == "confirmed"
     assert [message.status for message in messages()] == [MailStatus.SENT]
+
+
+def test_international_addresses_travel_as_smtputf8(app, make_petition, sign, smtp_port):
+    petition = make_petition()
+    sign(petition, "josé@exämple.org", name="José Núñez")
+    sign(petition, "ana@exämple.org", name="Ana")
+
+    with smtp_server(smtp_port, enable_SMTPUTF8=True) as mailbox:
+        assert outbox.send_due().sent == 2
+
+    assert sorted(envelope.rcpt_tos[0] for envelope in mailbox.envelopes) == [
+        "ana@xn--exmple-cua.org",  # an ASCII mailbox at an international domain needs no SMTPUTF8
+        "josé@exämple.org",
+    ]
+    assert mailbox.to("josé@exämple.org")[0]["To"] == "José Núñez <josé@exämple.org>"
+
+
+def test_a_server_without_smtputf8_is_a_final_answer_for_such_an_address(app, make_petition, sign, smtp_port):
+    petition = make_petition()
+    sign(petition, "josé@exämple.org")
+
+    with smtp_server(smtp_port, enable_SMTPUTF8=False) as mailbox:
+        report = outbox.send_due()
+
+    assert report.failed == 1
+    assert mailbox.messages == []
+    [message] = messages()
+    assert message.status == MailStatus.FAILED
+    assert "SMTPUTF8" in message.last_error
+
+
+def test_the_sender_logs_in_with_mail_username_and_password(app, make_petition, sign, smtp_port):
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(
+            success=(auth_data.login, auth_data.password) == (b"groundswell", b"s3cret p4ss"), handled=False
+        )
+
+    petition = make_petition()
+    sign(petition, "ana@example.org")
+    app.config.update(MAIL_USERNAME="groundswell", MAIL_PASSWORD="wrong")
+
+    with smtp_server(smtp_port, authenticator=authenticator, auth_require_tls=False) as mailbox:
+        refused = outbox.send_due()
+        assert "SMTPAuthenticationError" in messages()[0].last_error
+        app.config["MAIL_PASSWORD"] = "s3cret p4ss"
+        accepted = outbox.send_due(now=utcnow() + timedelta(minutes=2))
+
+    assert (refused.retrying, accepted.sent) == (1, 1)
+    assert len(mailbox.messages) == 1
+    assert messages()[0].status == MailStatus.SENT
