@@ -9,7 +9,7 @@ TRANSLATIONS := petitions/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint messages translations clean bench-count bench-export
+.PHONY: run test lint messages translations clean bench-count bench-export bench-signing
 
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
@@ -27,6 +27,10 @@ test: $(VENV)/.installed-dev translations node_modules/.package-lock.json
 # (needs wrk). Not part of `make test`. DATABASE_URL=postgresql://... measures on PostgreSQL.
 bench-count: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/count_throughput.py $(BENCH_ARGS)
+
+# What the trust features cost a signer, beside a hello-world ceiling (needs wrk; not part of make test).
+bench-signing: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/signing_throughput.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

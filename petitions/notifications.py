@@ -26,9 +26,12 @@ def _may_mail(signature_id: int, kind: MailKind) -> bool:
     return not same_kind_waiting and sent_today < MAILS_PER_SIGNATURE_PER_DAY
 
 
-def ask_to_confirm(signature_id: int) -> bool:
-    """Queue the confirmation email (again, for a signer who signs again while pending)."""
-    if not _may_mail(signature_id, MailKind.CONFIRM):
+def ask_to_confirm(signature_id: int, *, new: bool = False) -> bool:
+    """Queue the confirmation email (again, for a signer who signs again while pending).
+
+    A signature stored in this very transaction (``new``) has had no mail yet: no need to look.
+    """
+    if not new and not _may_mail(signature_id, MailKind.CONFIRM):
         return False
     outbox.queue(MailKind.CONFIRM, signature_id)
     return True

@@ -79,7 +79,7 @@ def sign(
             _answer_second_signature(petition.id, email_key)
         return None
     if confirming_by_email() and state is not SignatureState.STRUCK:
-        notifications.ask_to_confirm(signature_id)
+        notifications.ask_to_confirm(signature_id, new=True)
     db.session.commit()
     fold_now_and_then(petition.id, signature_id)
     return signature_id
