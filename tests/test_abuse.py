@@ -315,6 +315,9 @@ def test_the_api_over_its_limit_answers_json_with_retry_after(client, make_petit
     assert over.json["error"]["code"] == "too_many_requests"
     assert "Please wait" in over.json["error"]["message"]
     assert int(over.headers["Retry-After"]) > 0
+    # A partner's script may read the answer and the wait.
+    assert over.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Retry-After" in over.headers["Access-Control-Expose-Headers"]
 
 
 @pytest.mark.parametrize("settings", [{**LIMITED, "RATELIMIT_ENABLED": "false"}])
