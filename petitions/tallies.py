@@ -33,8 +33,10 @@ from .models.signature import UNCOUNTED
 from .models.types import utcnow
 from .sql import add_counts, dialect_name
 
-# Namespace of the PostgreSQL advisory locks taken on a petition's tallies.
-TALLY_LOCK = 0x7461  # "ta"
+# Namespace of the PostgreSQL advisory locks taken on a petition's tallies. Advisory locks belong
+# to the whole database, so the namespace is hashed with the schema: apps (or test sessions) in
+# other schemas of one database never wait for, or skip a fold because of, each other's locks.
+TALLY_LOCK = "groundswell tallies"
 # Rows per IN (...) list: far below SQLite's limit on bound parameters.
 CHUNK = 2000
 
@@ -146,7 +148,8 @@ def lock(petition_id: int, *, wait: bool = True) -> bool:
         )
         return True
     take = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
-    result = db.session.execute(select(take(TALLY_LOCK, petition_id))).scalar()
+    namespace = func.hashtext(func.concat(func.current_schema(), ".", TALLY_LOCK))
+    result = db.session.execute(select(take(namespace, petition_id))).scalar()
     return wait or bool(result)
 
 

@@ -165,3 +165,26 @@ def test_striking_takes_a_counted_signature_out_of_every_tally(app, make_petitio
     assert tallies.signature_count(petition.id) == 1
     assert db.session.get(Signature, kept).counted is True
     assert db.session.get(Signature, struck).counted is False
+
+
+def test_a_tally_lock_held_in_another_schema_is_not_ours(app, make_petition):
+    """Test sessions (and apps) in other schemas of one PostgreSQL database never block our folds."""
+    petition = make_petition()
+    if db.engine.dialect.name != "postgresql":
+        assert tallies.lock(petition.id, wait=False) is True  # SQLite: the file's own writer lock
+        db.session.rollback()
+        return
+    from sqlalchemy import create_engine, text
+
+    import config
+    from tests.conftest import PG_URL
+
+    take = "SELECT pg_advisory_xact_lock(hashtext(concat(CAST(:schema AS text), '.', CAST(:name AS text))), :id)"
+    ours = db.session.execute(text("SELECT current_schema()")).scalar()
+    elsewhere = create_engine(config.database_url(PG_URL))
+    for schema, free in (("public", True), (ours, False)):
+        with elsewhere.begin() as connection:
+            connection.execute(text(take), {"schema": schema, "name": tallies.TALLY_LOCK, "id": petition.id})
+            assert tallies.lock(petition.id, wait=False) is free, schema
+            db.session.rollback()
+    elsewhere.dispose()
