@@ -8,7 +8,7 @@ request; the hourly cap per address counted on every signature; the form stamp c
 request signs with a new address. Usage:
 
     make bench-signing                      # SQLite in a temporary folder
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test make bench-signing
+    DATABASE_URL=postgresql://postgres@127.0.0.1/groundswell_bench make bench-signing
     .venv/bin/python bench/signing_throughput.py --seconds 20 --rounds 5 --workers 4
 
 With DATABASE_URL set, the benchmark brings that database's schema up to date, adds its petitions
