@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 
-from . import notifications, signing, sql, tallies
+from . import signing, sql, tallies
 from .extensions import db
 from .models import Signature, SignatureState
 
@@ -81,23 +81,15 @@ def strike_group(petition_id: int, reason: str, *, ip_hash: str | None = None, e
 def release(petition_id: int, signature_ids: list[int] | None = None) -> int:
     """Let held (suspicious) signatures count: all of a petition's, or the ones given. Returns how many.
 
-    A signature whose address was confirmed (or that needed no confirmation) counts at once; one
-    still unconfirmed becomes pending, and its signer gets the confirmation email again.
+    signing.release() decides where each goes: counted at once, or pending its owner's confirmation.
     """
     tallies.lock(petition_id)
-    query = select(Signature.id, Signature.confirmed_at).where(
+    query = select(Signature.id).where(
         Signature.petition_id == petition_id, Signature.state == SignatureState.SUSPICIOUS
     )
     if signature_ids is not None:
         query = query.where(Signature.id.in_(signature_ids))
-    held = db.session.execute(query.order_by(Signature.id)).all()
-    confirmed = [signature_id for signature_id, confirmed_at in held if confirmed_at is not None]
-    unconfirmed = [signature_id for signature_id, confirmed_at in held if confirmed_at is None]
-    released = signing.change_state(petition_id, confirmed, SignatureState.CONFIRMED)
-    released += signing.change_state(petition_id, unconfirmed, SignatureState.PENDING)
-    for signature_id in unconfirmed:
-        notifications.ask_to_confirm(signature_id)
-    return released
+    return signing.release(petition_id, list(db.session.execute(query.order_by(Signature.id)).scalars()))
 
 
 def remove_on_request(petition_id: int, signature_id: int) -> bool:

@@ -110,11 +110,15 @@ def strike(petition: Petition, signature: Signature, reason: str, organizer: Org
 
 
 def restore(petition: Petition, signature: Signature, reason: str, organizer: Organizer | None) -> int:
-    """Count a struck-out or held-back signature again, saying why; returns how many moved (0 or 1)."""
+    """Count a struck-out or held-back signature again, saying why; returns how many moved (0 or 1).
+
+    One whose address was never confirmed waits for its owner's confirmation (signing.release()).
+    """
     if signature.state not in RESTORABLE:
         return 0
-    moved = signing.change_state(petition.id, [signature.id], SignatureState.CONFIRMED)
-    _record(petition, organizer, SignatureState.CONFIRMED, reason, moved, signature_id=signature.id)
+    state = signing.state_on_release(signature.confirmed_at)
+    moved = signing.release(petition.id, [signature.id])
+    _record(petition, organizer, state, reason, moved, signature_id=signature.id)
     return moved
 
 

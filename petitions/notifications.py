@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from . import outbox
 from .extensions import db
-from .models import Demand, MailKind, MailStatus, OutboxMessage, Petition, Signature, SignatureState
+from .models import Demand, DemandUpdate, MailKind, MailStatus, OutboxMessage, Petition, Signature, SignatureState
 from .models.types import utcnow
 
 # However often an address is typed into the sign form, its owner gets at most this many emails
@@ -67,6 +67,12 @@ def notify_demand_update(petition: Petition, demand: Demand, text: str, link: st
         Signature.updates_opt_in,
     )
     return outbox.queue_many(MailKind.DEMAND_UPDATE, recipients, {"demand_id": demand.id, "text": text, "link": link})
+
+
+def notify_update(update: DemandUpdate) -> int:
+    """Queue a demand update an organizer chose to send to the signers who asked for news."""
+    demand = update.demand
+    return notify_demand_update(demand.petition, demand, update.text, update.link or None)
 
 
 def unsubscribe(signature: Signature) -> None:

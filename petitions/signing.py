@@ -228,6 +228,39 @@ def change_state(petition_id: int, signature_ids: list[int], state: SignatureSta
     return moved
 
 
+def state_on_release(confirmed_at: datetime | None) -> SignatureState:
+    """Where a held or struck-out signature goes when an organizer lets it count again.
+
+    Counted at once if its address was confirmed (``confirmed_at``), or needs no confirming;
+    otherwise it waits for its owner's confirmation like any new signature: an organizer vouches
+    for a signature, not for an address nobody has confirmed.
+    """
+    if confirmed_at is not None or not confirming_by_email():
+        return SignatureState.CONFIRMED
+    return SignatureState.PENDING
+
+
+def release(petition_id: int, signature_ids: Sequence[int]) -> int:
+    """Let held or struck-out signatures count again, each as state_on_release() says; keep every
+    tally exact. Those left pending get the confirmation email again. The caller commits.
+    """
+    tallies.lock(petition_id)
+    rows = db.session.execute(
+        select(Signature.id, Signature.confirmed_at).where(
+            Signature.petition_id == petition_id,
+            Signature.id.in_(list(signature_ids)),
+            Signature.state.in_([SignatureState.SUSPICIOUS, SignatureState.STRUCK]),
+        )
+    ).all()
+    counting = [id_ for id_, confirmed_at in rows if state_on_release(confirmed_at) is SignatureState.CONFIRMED]
+    waiting = [id_ for id_, confirmed_at in rows if state_on_release(confirmed_at) is SignatureState.PENDING]
+    released = change_state(petition_id, counting, SignatureState.CONFIRMED) if counting else 0
+    released += change_state(petition_id, waiting, SignatureState.PENDING) if waiting else 0
+    for signature_id in waiting:
+        notifications.ask_to_confirm(signature_id)
+    return released
+
+
 # --- Confirming ------------------------------------------------------------------------------
 
 

@@ -422,3 +422,36 @@ def test_organizers_remove_a_signature_on_request(app, make_petition, sign):
     assert tallies.snapshot(petition.id) == tallies.truth(petition.id)
     assert tallies.recount(petition.id) == []
     assert abuse.remove_on_request(petition.id, gone) is False
+
+
+@pytest.mark.parametrize("settings", [{"SIGNATURE_CONFIRMATION": "email", "SIGNATURE_IP_CAP_PER_HOUR": "1"}])
+def test_an_organizer_restoring_an_unconfirmed_signature_asks_its_owner_first(app, make_petition, sign):
+    from petitions import moderation
+    from petitions.models import MailKind, OutboxMessage
+
+    petition = make_petition()
+    address = addresses.ip_hash("203.0.113.9")
+    sign(petition, "first@example.org", ip_hash=address)
+    held = db.session.get(Signature, sign(petition, "held@example.org", ip_hash=address))
+    trapped = db.session.get(Signature, sign(petition, "trapped@example.org", bot_trap="hidden field filled in"))
+    confirmed_then_struck = db.session.get(Signature, sign(petition, "real@example.org", ip_hash="b" * 32))
+    signing.confirm(confirmed_then_struck)
+    signing.change_state(petition.id, [confirmed_then_struck.id], SignatureState.STRUCK, "mistake")
+    db.session.commit()
+
+    for signature in (held, trapped, confirmed_then_struck):
+        assert moderation.restore(petition, signature, "checked by phone", None) == 1
+    db.session.commit()
+
+    states = {s.email: s.state for s in signatures()}
+    assert states["held@example.org"] == states["trapped@example.org"] == SignatureState.PENDING
+    assert states["real@example.org"] == SignatureState.CONFIRMED
+    asked = db.session.execute(
+        db.select(OutboxMessage.signature_id).where(
+            OutboxMessage.kind == MailKind.CONFIRM, OutboxMessage.signature_id.in_([held.id, trapped.id])
+        )
+    ).scalars()
+    # Each owner has a confirmation email waiting (the held one's, queued when signing, still is).
+    assert sorted(asked) == sorted([held.id, trapped.id])
+    assert tallies.signature_count(petition.id) == 1
+    assert tallies.snapshot(petition.id) == tallies.truth(petition.id)

@@ -10,6 +10,7 @@ import pytest
 from petitions import notifications, signing, tallies, tokens
 from petitions.extensions import db
 from petitions.models import DemandStatus, Endorsement, MailKind, MailStatus, OutboxMessage, Signature, SignatureState
+from petitions.models.types import utcnow
 from tests.mailserver import html_part, text_part
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -197,3 +198,50 @@ def test_a_demand_of_another_petition_is_refused(app, make_petition):
     petition, other = make_petition(), make_petition()
     with pytest.raises(ValueError, match="is not a demand of petition"):
         notifications.notify_demand_update(petition, other.demands[0], "Wrong campaign")
+
+
+# --- What organizers do, by email ---------------------------------------------------------------
+
+
+@pytest.fixture
+def olga(make_organizer, log_in):
+    """Olga, owner of the coalition, logged in."""
+    organizer = make_organizer(name="Olga Ortiz")
+    log_in(organizer)
+    return organizer
+
+
+def test_an_organizer_chooses_to_email_a_demand_update(
+    client, runner, olga, organizer_post, make_petition, sign, sign_confirmed, mailbox
+):
+    petition = make_petition(demands=["Keep schools open", "Fund libraries"])
+    demand = petition.demands[0]
+    sign_confirmed(petition, "news@example.org", updates_opt_in=True)
+    sign_confirmed(petition, "quiet@example.org")
+    sign(petition, "pending@example.org", updates_opt_in=True)
+    send_mail(runner)
+    mailbox.messages.clear()
+    path = f"/organize/petitions/{petition.slug}/demands/{demand.id}/updates"
+    today = utcnow().date().isoformat()
+
+    quiet = organizer_post(path, {"status": "in_progress", "happened_on": today, "text": "A first hearing."})
+    news_form = {"status": "won", "happened_on": today, "text": "The board voted yes!", "notify": "y"}
+    told = organizer_post(path, news_form, follow_redirects=True)
+    send_mail(runner)
+
+    assert quiet.status_code == 303
+    assert "It is on its way to 1 signer." in told.get_data(as_text=True)
+    [news] = mailbox.messages
+    assert news["To"].addresses[0].addr_spec == "news@example.org"
+    assert "The board voted yes!" in text_part(news)
+    assert "A first hearing." not in text_part(news)
+    assert "Status: Won" in text_part(news)
+
+
+def test_the_update_form_offers_to_email_signers(client, olga, make_petition):
+    petition = make_petition()
+    page = client.get(f"/organize/petitions/{petition.slug}/demands/{petition.demands[0].id}").get_data(as_text=True)
+    assert re.search(
+        r'<input aria-describedby="notify-hint" id="notify" name="notify" type="checkbox" value="y">', page
+    )
+    assert '<label for="notify">Email this update to the signers who asked for news</label>' in page

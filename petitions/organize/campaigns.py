@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import organizing, sources, tallies
+from .. import notifications, organizing, sources, tallies
 from ..extensions import db
 from ..i18n import current_locale
 from ..models import DemandStatus, DemandUpdate, IllegalTransition, Permission, Petition, PetitionState
@@ -236,7 +237,7 @@ def post_update(slug: str, demand_id: int):
         form = DemandForm(formdata=None)
         form.fill_from(demand)
         return render_demand(petition, demand, form, update_form)
-    organizing.post_update(
+    update = organizing.post_update(
         demand,
         text=update_form.text.data,
         status=DemandStatus(update_form.status.data),
@@ -244,8 +245,12 @@ def post_update(slug: str, demand_id: int):
         link=update_form.link.data or "",
         author=current_user._get_current_object(),
     )
+    # Queued in the same transaction as the update: both are stored, or neither.
+    emailed = notifications.notify_update(update) if update_form.notify.data else 0
     db.session.commit()
     flash(_("The update is posted."))
+    if update_form.notify.data:
+        flash(ngettext("It is on its way to %(num)s signer.", "It is on its way to %(num)s signers.", emailed))
     return redirect(url_for("organize.demand", slug=slug, demand_id=demand_id), code=303)
 
 

@@ -204,6 +204,7 @@ class DemandUpdateForm(FlaskForm):
         _l("What happened"), validators=[DataRequired(_l("Write what happened.")), _at_most(1000)], filters=[clean_text]
     )
     link = StringField(_l("Link (optional)"), validators=[Optional(), _at_most(500)], filters=[clean_line])
+    notify = BooleanField(_l("Email this update to the signers who asked for news"))
 
     def validate_happened_on(self, field):
         if field.data and field.data > utcnow().date():
