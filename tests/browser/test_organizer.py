@@ -20,7 +20,7 @@ def campaign(runner, make_organizer, sign):
     petition = db.session.execute(db.select(Petition).where(Petition.slug == "wechoose")).scalar_one()
     coalition = db.session.execute(db.select(Coalition).where(Coalition.slug == "wechoose-coalition")).scalar_one()
     sign(petition, "rosa@example.org", name="Rosa Martínez", city="Chicago", updates_opt_in=True)
-    sign(petition, "kofi@example.org", name="=HYPERLINK(\"http://evil.example\")", city="Detroit")
+    sign(petition, "kofi@example.org", name='=HYPERLINK("http://evil.example")', city="Detroit")
     organizer = make_organizer("olga@example.org", coalition=coalition)
     return petition, organizer
 
