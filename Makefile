@@ -68,7 +68,7 @@ messages: $(VENV)/.installed-app
 	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o $(TRANSLATIONS)/messages.pot \
 		--no-location --sort-output --omit-header .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching \
-		--ignore-obsolete --ignore-pot-creation-date
+		--ignore-obsolete --ignore-pot-creation-date --width 100
 	$(BIN)/python -c "$$ENGLISH_FROM_SOURCE"
 
 define ENGLISH_FROM_SOURCE

@@ -135,6 +135,10 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "EMAIL_CHECK_DELIVERABILITY": env.bool("EMAIL_CHECK_DELIVERABILITY", False),
         # Signatures are folded into the stored tallies by every N-th signer (see tallies.py).
         "TALLY_FOLD_EVERY": env.int("TALLY_FOLD_EVERY", 64, minimum=1),
+        # The gazetteer's cut of GeoNames: cities of at least this many people (500, 1000, 5000, 15000).
+        "CITY_MIN_POPULATION": int(
+            one_of("CITY_MIN_POPULATION", env.str("CITY_MIN_POPULATION") or "1000", ("500", "1000", "5000", "15000"))
+        ),
         # How long each server process reuses a petition's count answer (microcache.py); 0: never.
         "COUNT_CACHE_SECONDS": env.int("COUNT_CACHE_SECONDS", 1),
         # The form's CSRF token lives as long as the browser session: a supporter who reads

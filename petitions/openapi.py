@@ -53,11 +53,16 @@ PAGE_LINKS = _object(
 )
 
 CITY = {
+    "id": _integer("The city's identifier (the city filter of the organizer pages takes it).", minimum=1),
     "name": _string("The city's name (canonical, from GeoNames, where the gazetteer knows it)."),
     "region": _string("State, province or region; may be empty."),
     "country": _string("ISO 3166 alpha-2 code.", pattern="^[A-Z]{2}$"),
     "latitude": {"type": ["number", "null"], "description": "Null for a place the gazetteer lacks."},
     "longitude": {"type": ["number", "null"], "description": "Null for a place the gazetteer lacks."},
+    "canonical": {
+        "type": "boolean",
+        "description": "True for a GeoNames city; false for a spelling the gazetteer lacks, counted as typed.",
+    },
 }
 
 SCHEMAS = {
@@ -168,7 +173,7 @@ SCHEMAS = {
         },
         description="The smallest answer, for widgets that poll.",
     ),
-    "City": _object(CITY),
+    "City": _object({**CITY, "population": _integer("People living there, according to GeoNames.")}),
     "CityCount": _object(
         {
             **CITY,
@@ -278,6 +283,13 @@ def _get(summary: str, description: str, schema: str, parameters: list, errors: 
     }
 
 
+COUNTRY = {
+    "name": "country",
+    "in": "query",
+    "required": False,
+    "description": "ISO 3166 alpha-2 code: only cities of this country.",
+    "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+}
 NOT_FOUND = {"404": "No petition has this slug (drafts are never shown)."}
 BAD_PAGE = {"400": "limit or offset is not a whole number in range."}
 
@@ -309,8 +321,21 @@ PATHS = {
         "Support by city",
         "Each city's confirmed signatures and support per demand, most signatures first, a page at a time.",
         "CityCountList",
-        [SLUG, _limit(DEFAULT_LIMIT, MAX_LIMIT, "cities"), _offset("cities")],
-        {**NOT_FOUND, **BAD_PAGE},
+        [
+            SLUG,
+            _limit(DEFAULT_LIMIT, MAX_LIMIT, "cities"),
+            _offset("cities"),
+            COUNTRY,
+            {
+                "name": "region",
+                "in": "query",
+                "required": False,
+                "description": "With country: only cities of this state or region (its GeoNames code, or a US "
+                "state's name).",
+                "schema": {"type": "string"},
+            },
+        ],
+        {**NOT_FOUND, "400": "limit or offset is not a whole number in range, or country is not a country code."},
     ),
     "/cities": _get(
         "Find a city",
@@ -324,15 +349,16 @@ PATHS = {
                 "description": "The beginning of a city's name, as typed.",
                 "schema": {"type": "string"},
             },
+            COUNTRY,
             {
-                "name": "country",
+                "name": "limit",
                 "in": "query",
                 "required": False,
-                "description": "ISO 3166 alpha-2 code: only cities of this country.",
-                "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                "description": "How many cities at most.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
             },
         ],
-        {"400": "q is missing, or country is not a country code."},
+        {"400": "q is missing, country is not a country code, or limit is out of range."},
     ),
     "/openapi.json": {
         "get": {

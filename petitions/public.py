@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from . import catalog, notifications, privacy, signing, tallies, tokens
+from . import catalog, charts, notifications, privacy, rankings, signing, tallies, tokens
 from .addresses import client_ip_hash
 from .extensions import csrf, db, limiter
 from .forms import ButtonForm, SignForm
@@ -74,6 +74,26 @@ def thanks(slug: str):
         share_links=share_links(url, petition.text("title", current_locale())),
         count=tallies.signature_count(petition.id),
         confirming=signing.confirming_by_email(),
+    )
+
+
+@bp.get("/petitions/<slug>/cities")
+def cities(slug: str):
+    petition = public_petition(slug)
+    query = rankings.CityQuery.from_args(request.args, {demand.id for demand in petition.demands})
+    page = query.fetch(petition.id)
+    daily = tallies.daily_counts(petition.id)
+    return render_template(
+        "public/cities.html",
+        petition=petition,
+        query=query,
+        page=page,
+        count=tallies.signature_count(petition.id),
+        countries=rankings.countries(petition.id),
+        regions=rankings.regions(petition.id, query.country) if query.country else [],
+        chart=charts.bar_chart([(row.city.name, row.value(query.sort)) for row in page.rows[:10]]),
+        daily=daily,
+        line=charts.line_chart(daily),
     )
 
 

@@ -206,7 +206,7 @@ def seed_signatures(
             place = signers.place()
             drawn.append((place, *signers.typed(place)))
         new = {(typed, region, place.country) for place, typed, region in drawn} - resolved.keys()
-        resolved.update(cities.resolve_all(new))
+        resolved.update(cities.resolve_all(new, coalition_id=petition.coalition_id))
         signatures, endorsements = [], []
         for n, (signature_id, (place, typed, region)) in enumerate(zip(ids, drawn, strict=True), start=written):
             city_id = resolved[typed, region, place.country]

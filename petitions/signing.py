@@ -108,7 +108,7 @@ def store(
         "email": data.email,
         "email_key": Signature.email_key_for(data.email),
         "city_as_typed": data.city,
-        "city_id": cities.resolve(data.city, data.region, data.country),
+        "city_id": cities.resolve(data.city, data.region, data.country, coalition_id=petition.coalition_id),
         "region": data.region,
         "postal_code": data.postal_code,
         "country": data.country,

@@ -133,6 +133,36 @@ def apply(petition_id: int, delta: TallyDelta) -> None:
     )
 
 
+def move_city(petition_id: int, from_id: int, to_id: int) -> None:
+    """Move a city's stored tallies of a petition to another city. Call under the petition's tally lock,
+    in the transaction that points the counted signatures at the other city."""
+    city_rows = db.session.execute(
+        select(CityTally.count).where(CityTally.petition_id == petition_id, CityTally.city_id == from_id)
+    ).scalars()
+    add_counts(
+        CityTally,
+        ("petition_id", "city_id"),
+        [{"petition_id": petition_id, "city_id": to_id, "count": n} for n in city_rows if n],
+    )
+    demand_rows = db.session.execute(
+        select(DemandCityTally.demand_id, DemandCityTally.count).where(
+            DemandCityTally.petition_id == petition_id, DemandCityTally.city_id == from_id
+        )
+    ).all()
+    add_counts(
+        DemandCityTally,
+        ("demand_id", "city_id"),
+        [
+            {"petition_id": petition_id, "demand_id": demand_id, "city_id": to_id, "count": n}
+            for demand_id, n in demand_rows
+            if n
+        ],
+    )
+    for model in (CityTally, DemandCityTally):
+        table = model.__table__
+        db.session.execute(table.delete().where(table.c.petition_id == petition_id, table.c.city_id == from_id))
+
+
 def lock(petition_id: int, *, wait: bool = True) -> bool:
     """Take the petition's tally lock for the rest of this transaction; False if taken and not waiting.
 
@@ -226,7 +256,7 @@ def remove_counted(petition_id: int, signature_ids: Sequence[int]) -> int:
 # Each reader is one statement: the stored figure plus what is not folded yet.
 
 
-def _uncounted(petition_id: int):
+def uncounted(petition_id: int):
     return (Signature.petition_id == petition_id, text(UNCOUNTED))
 
 
@@ -269,7 +299,7 @@ def live_count(petition_id: int) -> LiveCount:
     """
     waiting = (
         select(func.count().label("n"), func.max(Signature.confirmed_at).label("latest"))
-        .where(*_uncounted(petition_id))
+        .where(*uncounted(petition_id))
         .subquery()
     )
     count, stored_at, latest, opened_at, created_at = db.session.execute(
@@ -292,7 +322,7 @@ def demand_support(petition_id: int) -> dict[int, int]:
     waiting = (
         select(Endorsement.demand_id, func.count().label("n"))
         .join(Signature, Signature.id == Endorsement.signature_id)
-        .where(*_uncounted(petition_id))
+        .where(*uncounted(petition_id))
         .group_by(Endorsement.demand_id)
         .subquery()
     )
@@ -304,10 +334,10 @@ def demand_support(petition_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _city_counts_subquery(petition_id: int):
+def city_counts_subquery(petition_id: int):
     both = union_all(
         select(CityTally.city_id, CityTally.count.label("n")).where(CityTally.petition_id == petition_id),
-        select(Signature.city_id, func.count().label("n")).where(*_uncounted(petition_id)).group_by(Signature.city_id),
+        select(Signature.city_id, func.count().label("n")).where(*uncounted(petition_id)).group_by(Signature.city_id),
     ).subquery()
     return (
         select(both.c.city_id, func.sum(both.c.n).label("n"))
@@ -319,7 +349,7 @@ def _city_counts_subquery(petition_id: int):
 
 def city_counts(petition_id: int, *, limit: int | None = None, offset: int = 0) -> list[tuple[City, int]]:
     """Cities with confirmed signatures, most first (ties by name)."""
-    counts = _city_counts_subquery(petition_id)
+    counts = city_counts_subquery(petition_id)
     statement = (
         select(City, counts.c.n)
         .join(counts, counts.c.city_id == City.id)
@@ -340,7 +370,7 @@ def demand_city_counts(petition_id: int, city_ids: Sequence[int]) -> dict[tuple[
         ),
         select(Endorsement.demand_id, Signature.city_id, func.count().label("n"))
         .join(Signature, Signature.id == Endorsement.signature_id)
-        .where(*_uncounted(petition_id), Signature.city_id.in_(city_ids))
+        .where(*uncounted(petition_id), Signature.city_id.in_(city_ids))
         .group_by(Endorsement.demand_id, Signature.city_id),
     ).subquery()
     rows = db.session.execute(
@@ -354,7 +384,7 @@ def daily_counts(petition_id: int) -> list[tuple[date, int]]:
     day = type_coerce(func.date(Signature.signed_at), Date)
     both = union_all(
         select(DailyTally.day.label("day"), DailyTally.count.label("n")).where(DailyTally.petition_id == petition_id),
-        select(day.label("day"), func.count().label("n")).where(*_uncounted(petition_id)).group_by(day),
+        select(day.label("day"), func.count().label("n")).where(*uncounted(petition_id)).group_by(day),
     ).subquery()
     rows = db.session.execute(
         select(both.c.day, func.sum(both.c.n)).group_by(both.c.day).having(func.sum(both.c.n) > 0).order_by(both.c.day)
@@ -489,7 +519,7 @@ def recount(petition_id: int) -> list[Difference]:
         found.append(Difference("counted_but_not_confirmed", None, strays, 0))
     folded = db.session.execute(
         update(Signature)
-        .where(*_uncounted(petition_id))
+        .where(*uncounted(petition_id))
         .values(counted=True)
         .returning(func.coalesce(Signature.confirmed_at, Signature.signed_at))
         .execution_options(synchronize_session=False)

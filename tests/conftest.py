@@ -50,6 +50,8 @@ TEST_DEFAULTS = {
     "RATELIMIT_ENABLED": "false",
     "SIGNATURE_IP_CAP_PER_HOUR": "0",
     "SIGN_FORM_MIN_SECONDS": "0",
+    # The smallest cut of the gazetteer keeps each test database small; matching works the same.
+    "CITY_MIN_POPULATION": "15000",
 }
 
 
@@ -111,17 +113,22 @@ def postgresql_url(worker_id: str) -> Iterator[str]:
     admin.dispose()
 
 
+# What the migrations load and every test keeps: the gazetteer.
+KEPT_TABLES = ("alembic_version", "cities", "city_names")
+
+
 def empty_postgresql(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
         tables = connection.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
-            )
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND NOT tablename = ANY(:kept)"),
+            {"kept": list(KEPT_TABLES)},
         ).scalars()
         names = ", ".join(f'"{name}"' for name in tables)
         if names:
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # Spellings earlier tests added; the gazetteer's own cities stay.
+        connection.execute(text("DELETE FROM cities WHERE geonameid IS NULL"))
     engine.dispose()
 
 

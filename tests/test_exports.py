@@ -73,7 +73,7 @@ def test_the_export_has_the_documented_columns(client, olga, make_petition, sign
     ]  # fmt: skip
     assert row["name"] == "Zoë Ñúñez-O'Brien"
     assert row["email"] == "Zoë@Example.org"
-    assert (row["city"], row["canonical_city"]) == ("new york", "New York")
+    assert (row["city"], row["canonical_city"]) == ("new york", "New York City")
     assert (row["region"], row["postal_code"], row["country"]) == ("NY", "10001", "US")
     assert (row["demand_1: Keep Lincoln open"], row["demand_2: Fund libraries"]) == ("no", "yes")
     assert row["comment"] == 'Line one, "quoted"\nline two'
@@ -220,7 +220,7 @@ def test_the_command_takes_every_filter_and_explains_bad_ones(runner, make_petit
 
     result = runner.invoke(
         args=["export-signatures", petition.slug, "--region", "il", "--state", "confirmed", "--country", "us",
-              "--demand", str(petition.demands[0].id), "--search", "example", "--city-match", "unmatched"]
+              "--demand", str(petition.demands[0].id), "--search", "example", "--city-match", "canonical"]
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert [row["email"] for row in parse(result.stdout_bytes)] == ["a@example.org"]
@@ -263,9 +263,9 @@ def test_the_delivery_document_groups_signers_by_city_without_emails(client, olg
     assert "Hire counselors" in page
     assert "— 2 supporters" in page
     assert "— 3 supporters" in page
-    assert '<tr><th scope="row">Chicago (US)</th><td class="number">2</td></tr>' in page
-    chicago = page.index("<h3>Chicago (US) — 2</h3>")
-    detroit = page.index("<h3>Detroit (US) — 1</h3>")
+    assert '<tr><th scope="row">Chicago, IL (US)</th><td class="number">2</td></tr>' in page
+    chicago = page.index("<h3>Chicago, IL (US) — 2</h3>")
+    detroit = page.index("<h3>Detroit, MI (US) — 1</h3>")
     assert chicago < page.index("Ana Pérez") < page.index("Cy Young") < detroit < page.index("Ben &lt;b&gt;Okafor")
     assert "Dee Struck" not in page
     assert "@media print" in client.get("/static/css/site.css").get_data(as_text=True)

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import update
 
-from petitions import signing, tallies
+from petitions import cities, signing, tallies
 from petitions.extensions import db
-from petitions.models import CityTally, Petition, Signature, SignatureState
+from petitions.models import City, CityTally, Petition, Signature, SignatureState
 from tests.conftest import csrf_token, form_fields
 
-CITIES = ["Chicago", "chicago", "Detroit", "Oakland", "Springfield", "Smalltown"]
+CITIES = ["Chicago", "chicago, il", "Detroit", "Oakland", "Springfield", "Smalltown", "Chitown", "Motor City"]
 
 
 @pytest.fixture
@@ -25,7 +25,8 @@ def settings():
 
 def test_tallies_match_a_fresh_count_whatever_happens(app, client, make_petition):
     class Signing(RuleBasedStateMachine):
-        """Supporters sign, sign twice, send broken forms; organizers strike and restore; folds run."""
+        """Supporters sign, sign twice, send broken forms; organizers strike, restore and map
+        unmatched spellings to canonical cities; folds run."""
 
         def __init__(self):
             super().__init__()
@@ -69,6 +70,24 @@ def test_tallies_match_a_fresh_count_whatever_happens(app, client, make_petition
         def fold(self):
             tallies.fold(self.petition.id)
             db.session.commit()
+
+        @rule(pick=st.integers(0, 10), canonical=st.sampled_from(["Chicago", "Detroit"]))
+        def map_a_spelling(self, pick, canonical):
+            spellings = (
+                db.session.execute(
+                    db.select(City.id)
+                    .join(Signature, Signature.city_id == City.id)
+                    .where(Signature.petition_id == self.petition.id, City.geonameid.is_(None))
+                    .distinct()
+                    .order_by(City.id)
+                )
+                .scalars()
+                .all()
+            )
+            if spellings:
+                city_id = cities.resolve(canonical, "", "US")
+                cities.map_unmatched(self.petition.coalition_id, spellings[pick % len(spellings)], city_id)
+                db.session.commit()
 
         @rule()
         def recount_finds_nothing_wrong(self):

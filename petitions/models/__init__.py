@@ -1,7 +1,7 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
 from .audit import Export, ExportKind, ModerationAction
-from .city import City
+from .city import City, CityMapping, CityName
 from .coalition import Coalition
 from .organizer import GRANTS, Membership, Organizer, Permission, Role
 from .outbox import MailKind, MailStatus, OutboxMessage
@@ -21,6 +21,8 @@ from .tally import CityTally, DailyTally, DemandCityTally
 __all__ = [
     "GRANTS",
     "City",
+    "CityMapping",
+    "CityName",
     "CityTally",
     "Coalition",
     "DailyTally",

@@ -1,0 +1,184 @@
+"""Support by city: the cities of a petition ranked by signatures or by support for one demand.
+
+Read from the tallies (stored figures plus the few signatures not folded yet, see tallies.py),
+never from the signatures themselves, so a page costs the same at ten signatures or a million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, union_all
+
+from . import tallies
+from .extensions import db
+from .gazetteer import region_code
+from .models import City, DemandCityTally, Endorsement, Signature
+from .tallies import city_counts_subquery, uncounted
+
+TOTAL = "total"
+PAGE_SIZE = 50  # cities a page
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class CitySupport:
+    """One city's confirmed signatures and its support for each demand (by demand id)."""
+
+    city: City
+    signature_count: int
+    demands: dict[int, int] = field(default_factory=dict)
+
+    def value(self, sort: str | int) -> int:
+        """Its signatures (``TOTAL``) or its support for the demand with this id."""
+        return self.signature_count if sort == TOTAL else self.demands.get(int(sort), 0)
+
+
+@dataclass(frozen=True)
+class CityPage:
+    rows: list[CitySupport]
+    total: int  # cities that match the filter, over every page
+    offset: int = 0
+
+    @property
+    def pages(self) -> int:
+        return max(-(-self.total // PAGE_SIZE), 1)
+
+
+def _demand_counts_subquery(petition_id: int, demand_id: int):
+    both = union_all(
+        select(DemandCityTally.city_id, DemandCityTally.count.label("n")).where(
+            DemandCityTally.demand_id == demand_id, DemandCityTally.petition_id == petition_id
+        ),
+        select(Signature.city_id, func.count().label("n"))
+        .join(Endorsement, Endorsement.signature_id == Signature.id)
+        .where(*uncounted(petition_id), Endorsement.demand_id == demand_id)
+        .group_by(Signature.city_id),
+    ).subquery()
+    return select(both.c.city_id, func.sum(both.c.n).label("n")).group_by(both.c.city_id).subquery()
+
+
+def city_page(
+    petition_id: int,
+    *,
+    sort: str | int = TOTAL,
+    country: str | None = None,
+    region: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> CityPage:
+    """A page of the petition's cities with signatures, most first by ``sort``: ``TOTAL`` or a demand id.
+
+    ``country`` (ISO code) and ``region`` (its code, or a US state's name) narrow the list.
+    """
+    counts = city_counts_subquery(petition_id)
+    where = []
+    if country:
+        where.append(City.country == country.upper())
+        if region:
+            where.append(func.upper(City.region) == region_code(region, country.upper()).upper())
+    elif region:
+        where.append(func.upper(City.region) == region.strip().upper())
+    statement = select(City, counts.c.n).join(counts, counts.c.city_id == City.id).where(*where)
+    if sort == TOTAL:
+        statement = statement.order_by(counts.c.n.desc(), City.name, City.id)
+    else:
+        support = _demand_counts_subquery(petition_id, int(sort))
+        statement = statement.outerjoin(support, support.c.city_id == City.id).order_by(
+            func.coalesce(support.c.n, 0).desc(), counts.c.n.desc(), City.name, City.id
+        )
+    total = db.session.execute(
+        select(func.count()).select_from(counts).join(City, City.id == counts.c.city_id).where(*where)
+    ).scalar_one()
+    found = db.session.execute(statement.offset(offset).limit(limit)).all()
+    support = tallies.demand_city_counts(petition_id, [city.id for city, _ in found])
+    rows = [
+        CitySupport(
+            city, n, {demand_id: count for (demand_id, city_id), count in support.items() if city_id == city.id}
+        )
+        for city, n in found
+    ]
+    return CityPage(rows, total, offset)
+
+
+def top_cities(petition_id: int, n: int = 5) -> list[CitySupport]:
+    return city_page(petition_id, limit=n).rows
+
+
+@dataclass(frozen=True)
+class Place:
+    code: str
+    signature_count: int
+
+
+def countries(petition_id: int) -> list[Place]:
+    """Countries the petition's signers live in, most signatures first: the page's filter."""
+    counts = city_counts_subquery(petition_id)
+    rows = db.session.execute(
+        select(City.country, func.sum(counts.c.n))
+        .join(counts, counts.c.city_id == City.id)
+        .group_by(City.country)
+        .order_by(func.sum(counts.c.n).desc(), City.country)
+    )
+    return [Place(code, n) for code, n in rows]
+
+
+def regions(petition_id: int, country: str) -> list[Place]:
+    """Regions (GeoNames codes) of one country among the petition's cities, most signatures first."""
+    counts = city_counts_subquery(petition_id)
+    rows = db.session.execute(
+        select(City.region, func.sum(counts.c.n))
+        .join(counts, counts.c.city_id == City.id)
+        .where(City.country == country.upper(), City.region != "")
+        .group_by(City.region)
+        .order_by(func.sum(counts.c.n).desc(), City.region)
+    )
+    return [Place(code, n) for code, n in rows]
+
+
+@dataclass(frozen=True)
+class CityQuery:
+    """What the cities page was asked for, read leniently from its query string: a value that makes
+    no sense (a demand of another petition, a country code of three letters) is left out."""
+
+    sort: str | int = TOTAL
+    country: str | None = None
+    region: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args, demand_ids: set[int]) -> CityQuery:
+        raw_sort = args.get("sort", "")
+        number = raw_sort.removeprefix("demand-")
+        sort: str | int = TOTAL
+        if raw_sort.startswith("demand-") and number.isascii() and number.isdigit() and int(number) in demand_ids:
+            sort = int(number)
+        country = args.get("country", "").strip().upper()
+        country = country if len(country) == 2 and country.isascii() and country.isalpha() else None
+        region = args.get("region", "").strip()[:100] if country else ""
+        page = args.get("page", "")
+        page = int(page) if page.isascii() and page.isdigit() and len(page) <= 5 else 1
+        return cls(sort, country, region or None, min(max(page, 1), MAX_PAGE))
+
+    @property
+    def sort_key(self) -> str:
+        return TOTAL if self.sort == TOTAL else f"demand-{self.sort}"
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """The query string of this view with some values changed, without the defaults."""
+        values = {"sort": self.sort_key, "country": self.country, "region": self.region, "page": self.page, **changes}
+        return {
+            key: value
+            for key, value in values.items()
+            if value and not (key == "sort" and value == TOTAL) and not (key == "page" and value == 1)
+        }
+
+    def fetch(self, petition_id: int) -> CityPage:
+        return city_page(
+            petition_id,
+            sort=self.sort,
+            country=self.country,
+            region=self.region,
+            limit=PAGE_SIZE,
+            offset=(self.page - 1) * PAGE_SIZE,
+        )
