@@ -447,7 +447,7 @@ def main() -> None:
         parser.error("--databases takes sqlite, postgresql or both")
     if "postgresql" in names and not reachable(postgresql_url()):
         message = f"PostgreSQL does not answer at {make_url(postgresql_url()).render_as_string(hide_password=True)}"
-        if args.databases != parser.get_default("databases"):
+        if args.databases != parser.get_default("databases") or os.environ.get("BENCH_DATABASE_URL"):
             sys.exit(message + ".")
         print(message + ": measuring SQLite only (set BENCH_DATABASE_URL to measure PostgreSQL).")
         names.remove("postgresql")
