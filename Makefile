@@ -9,7 +9,7 @@ TRANSLATIONS := petitions/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint messages translations clean bench-count bench-export bench-signing
+.PHONY: run test lint messages translations clean bench bench-count bench-export bench-signing
 
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
@@ -22,6 +22,13 @@ test: $(VENV)/.installed-dev translations node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto
+
+# The benchmark suite against this machine's ceiling, on SQLite and PostgreSQL (needs wrk; not part
+# of make test). A million signatures by default; a short try:
+#   make bench BENCH_ARGS="--signatures 20000 --seconds 3 --rounds 1"
+# --write-results keeps the tables in bench/results/; otherwise they go to a temporary folder.
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Throughput of the count endpoint against a hello-world app on the same gunicorn settings
 # (needs wrk). Not part of `make test`. DATABASE_URL=postgresql://... measures on PostgreSQL.
@@ -84,7 +91,7 @@ export ENGLISH_FROM_SOURCE
 
 # The CSV export of a million signatures against its hello-world ceiling (PostgreSQL on 127.0.0.1).
 bench-export: $(VENV)/.installed-dev translations
-	$(BIN)/python bench/export.py
+	$(BIN)/python bench/export.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

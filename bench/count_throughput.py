@@ -15,79 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, SECRET_KEY, Server, require_wrk, wrk
+
 sys.path.insert(0, str(ROOT))
-
-SECRET_KEY = "benchmark-only-secret-key-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(app: str, env: dict[str, str], args: argparse.Namespace, log: Path):
-    """Serve ``app`` on a free loopback port until the block ends."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-               "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning", app]  # fmt: skip
-    with log.open("ab") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers (404 is fine)
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-
-
-def wrk(url: str, args: argparse.Namespace, *headers: str) -> dict[str, float]:
-    """Requests per second and latency percentiles of one wrk run."""
-    command = ["wrk", f"-t{args.threads_wrk}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
-    for header in headers:
-        command += ["-H", header]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if non_2xx:
-        raise RuntimeError(f"{url} answered errors:\n{output}")
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": milliseconds(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
-        "p99": milliseconds(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
-    }
-
-
-def milliseconds(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
 def seed(database_url: str, signatures: int) -> str:
@@ -157,8 +95,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--threads-wrk", type=int, default=1, help="wrk threads (one leaves the servers more CPU)")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk (Debian, Ubuntu) or brew install wrk (macOS).")
+    require_wrk()
 
     scratch = Path(tempfile.mkdtemp(prefix="groundswell-bench-"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch / 'bench.sqlite3'}"
@@ -168,21 +105,22 @@ def main() -> None:
     log = scratch / "gunicorn.log"
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name in NAMES}
     try:
-        with gunicorn("bench.hello:app", env, args, log) as hello, gunicorn("wsgi:app", env, args, log) as ours:
-            count_url = f"{ours}/api/v1/petitions/{slug}/count"
+        settings = {"workers": args.workers, "threads": args.threads, "log": log}
+        with Server("bench.hello:app", env, **settings) as hello, Server("wsgi:app", env, **settings) as ours:
+            count_url = f"{ours.url}/api/v1/petitions/{slug}/count"
             etag = urllib.request.urlopen(count_url).headers["ETag"]
             runs = {
-                NAMES[0]: (hello + "/hello",),
+                NAMES[0]: (hello.url + "/hello",),
                 NAMES[1]: (count_url,),
                 NAMES[2]: (count_url, f"If-None-Match: {etag}"),
             }
-            warm_up = argparse.Namespace(**{**vars(args), "seconds": 2})
+            load = {"connections": args.connections, "threads": args.threads_wrk}
             for url, *headers in runs.values():
-                wrk(url, warm_up, *headers)
+                wrk(url, seconds=2, headers=tuple(headers), **load)  # warm up
             # Round after round, so that a neighbour's load on a shared machine weighs on all alike.
             for _ in range(args.rounds):
                 for name, (url, *headers) in runs.items():
-                    rounds[name].append(wrk(url, args, *headers))
+                    rounds[name].append(wrk(url, seconds=args.seconds, headers=tuple(headers), **load))
     finally:
         if os.environ.get("DATABASE_URL"):
             remove(database_url, slug)
@@ -196,7 +134,8 @@ NAMES = ("hello world (ceiling)", "count, 200", "count, 304 (If-None-Match)")
 def report(rounds: dict[str, list[dict[str, float]]], args: argparse.Namespace, database_url: str, cache: str) -> None:
     """Median figures of the rounds, side by side, each as a share of the same run's ceiling."""
     results = {
-        name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in rounds.items()
+        name: {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+        for name, runs in rounds.items()
     }
     ceiling = results[NAMES[0]]["rps"]
     backend = database_url.split(":", 1)[0].split("+", 1)[0]

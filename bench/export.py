@@ -5,9 +5,10 @@
 Builds the database through the migrations (PostgreSQL by default, in its own database), loads the
 demo campaign and, once, ROWS signatures with `flask seed-signatures`, creates an organizer,
 serves the app with gunicorn on loopback, logs in and downloads
-/organize/petitions/wechoose/signatures.csv whole while sampling the workers' memory. Then a
-hello-world Flask app (bench/export_ceiling.py) streams the same number of rows of the same width
-with the same gunicorn settings: the ceiling, printed beside the figures.
+/organize/petitions/wechoose/signatures.csv whole while sampling the workers' memory. Then the
+hello-world Flask app (bench/hello.py, /rows.csv) streams the same number of rows of the same width
+with the same gunicorn settings: the ceiling, printed beside the figures. bench/run.py measures the
+export too, among the rest, on a database of its own that it drops at the end.
 """
 
 from __future__ import annotations
@@ -15,32 +16,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import psycopg
+from common import Server, download, flask, log_in
 
-ROOT = Path(__file__).resolve().parent.parent
 SLUG = "wechoose"
 ORGANIZER = "bench-export@example.org"
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/groundswell_bench_export"
 GOALS = {"rows_per_second": 100_000, "memory_growth_mb": 50}
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def ensure_database(url: str) -> None:
@@ -51,16 +38,6 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(base + "/postgres", autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if result.returncode:
-        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 def signature_count(url: str) -> int:
@@ -96,93 +73,6 @@ def prepare(url: str, rows: int, env: dict[str, str]) -> str:
     return password
 
 
-class Server:
-    """gunicorn on loopback with the benchmark's settings, for the app and for the ceiling alike."""
-
-    def __init__(self, app: str, env: dict[str, str], workers: int, threads: int, pythonpath: str | None = None):
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-export-", suffix=".log", delete=False)  # noqa: SIM115
-        command = [sys.executable, "-m", "gunicorn", app, "--bind", self.url.removeprefix("http://"),
-                   "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                   "--timeout", "300", "--log-level", "warning"]  # fmt: skip
-        if pythonpath:
-            command += ["--pythonpath", pythonpath]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def __enter__(self) -> Server:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(Path(self.log.name).read_text())
-            try:
-                httpx.get(self.url + "/", timeout=2)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children]
-
-    def rss_mb(self) -> dict[int, float]:
-        sizes = {}
-        for pid in self.workers():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes[pid] = int(line.split()[1]) / 1024
-        return sizes
-
-
-def download(client: httpx.Client, path: str, server: Server | None = None) -> dict[str, float]:
-    """Stream a CSV to the end, counting rows; sample the workers' memory meanwhile if given a server."""
-    before = server.rss_mb() if server else {}
-    peak = dict(before)
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.05):
-            for pid, size in server.rss_mb().items():
-                peak[pid] = max(peak.get(pid, 0), size)
-
-    sampler = threading.Thread(target=sample)
-    if server:
-        sampler.start()
-    started = time.perf_counter()
-    first_byte, lines, size, last = None, 0, 0, b""
-    with client.stream("GET", path) as response:
-        response.raise_for_status()
-        for chunk in response.iter_raw(256 * 1024):
-            if first_byte is None:
-                first_byte = time.perf_counter() - started
-            # Rows end in CRLF (line breaks inside comments are bare LF); a CRLF may straddle two chunks.
-            lines += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
-            last = chunk[-1:]
-            size += len(chunk)
-    seconds = time.perf_counter() - started
-    done.set()
-    if server:
-        sampler.join()
-    growth = max((peak[pid] - before.get(pid, peak[pid]) for pid in peak), default=0.0)
-    return {"lines": lines, "bytes": size, "seconds": seconds, "first_byte_seconds": first_byte or 0.0,
-            "memory_before_mb": max(before.values(), default=0.0), "memory_growth_mb": growth}  # fmt: skip
-
-
-def log_in(client: httpx.Client, password: str) -> None:
-    token = TOKEN.search(client.get("/organize/login").text).group(1)
-    answer = client.post("/organize/login", data={"email": ORGANIZER, "password": password, "csrf_token": token})
-    if answer.status_code != 303:
-        raise RuntimeError(f"organizer login failed: {answer.status_code}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE))
@@ -198,16 +88,19 @@ def main() -> None:
     password = prepare(options.database_url, options.rows, env)
     rows = signature_count(options.database_url)
 
-    app = Server("wsgi:app", env, options.workers, options.threads)
-    with app as server, httpx.Client(base_url=server.url, timeout=600) as client:
-        log_in(client, password)
+    settings = {
+        "workers": options.workers,
+        "threads": options.threads,
+        "log": Path(tempfile.mkdtemp(prefix="bench-export-")) / "gunicorn.log",
+    }
+    with Server("wsgi:app", env, **settings) as server, httpx.Client(base_url=server.url, timeout=600) as client:
+        log_in(client, ORGANIZER, password)
         download(client, f"/organize/petitions/{SLUG}/signatures.csv?state=pending")  # warm up
         runs = [download(client, f"/organize/petitions/{SLUG}/signatures.csv", server) for _ in range(options.rounds)]
     export = min(runs, key=lambda run: run["seconds"])
     export["memory_growth_mb"] = max(run["memory_growth_mb"] for run in runs)
     width = round(export["bytes"] / max(1, export["lines"]))
-    ceiling = Server("export_ceiling:app", env, options.workers, options.threads, pythonpath="bench")
-    with ceiling as server, httpx.Client(base_url=server.url, timeout=600) as client:
+    with Server("bench.hello:app", env, **settings) as server, httpx.Client(base_url=server.url, timeout=600) as client:
         top = download(client, f"/rows.csv?rows={rows + 1}&width={width}")
 
     exported = export["lines"] - 1  # the header

@@ -18,34 +18,20 @@ and removes them (with their signatures and mail) at the end.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import os
-import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, SECRET_KEY, TRUST_OFF, Server, require_wrk, sign_forms, sign_script, wrk
+
 sys.path.insert(0, str(ROOT))
 
-SECRET_KEY = "benchmark-only-secret-key-0123456789abcdef"
-TRUST_OFF = {
-    "SIGNATURE_CONFIRMATION": "none",
-    "RATELIMIT_ENABLED": "false",
-    "SIGNATURE_IP_CAP_PER_HOUR": "0",
-    "SIGN_FORM_MIN_SECONDS": "0",
-}
 # As shipped, except for a rate limit no benchmark reaches (it is still checked on every request)
 # and a mail server nobody listens on (mail is only queued: sending is send-mail's job).
 TRUST_ON = {
@@ -56,53 +42,6 @@ TRUST_ON = {
     "MAIL_PORT": "9",
 }
 NAMES = ("hello world (ceiling)", "sign, trust features off", "sign, as shipped")
-
-# wrk sends one sign form per request, each with a new address, from one browser's session.
-SIGN_SCRIPT = """
-local prefix = "%(prefix)s"
-local counter = 0
-request = function()
-  counter = counter + 1
-  local body = "%(fields)s&email=" .. prefix .. "-" .. counter .. "%%40example.org"
-  return wrk.format("POST", "%(path)s", {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "%(cookie)s",
-  }, body)
-end
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(app: str, env: dict[str, str], args: argparse.Namespace, log: Path):
-    """Serve ``app`` on a free loopback port until the block ends."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-               "--worker-class", "gthread", "--threads", str(args.threads), "--log-level", "warning", app]  # fmt: skip
-    with log.open("ab") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break  # it answers (404 is fine)
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
 
 
 def seed(database_url: str, count: int) -> list[str]:
@@ -172,46 +111,11 @@ def remove(database_url: str, slugs: list[str]) -> None:
         db.engine.dispose()
 
 
-def sign_script(server: str, slug: str, scratch: Path) -> Path:
+def signing(server: str, slug: str, scratch: Path) -> Path:
     """A wrk script that signs ``slug`` with the form and session of one browser."""
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = browser.open(f"{server}/petitions/{slug}").read().decode()
-    fields = {
-        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1),
-        "shown": re.search(r'name="shown" type="hidden" value="([^"]+)"', page).group(1),
-        "name": "Bench Signer",
-        "city": "Chicago",
-        "country": "US",
-    }
-    demands = re.findall(r'name="demands" type="checkbox" value="(\d+)"', page)
-    body = urllib.parse.urlencode([*fields.items(), *(("demands", demand) for demand in demands)])
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    forms = sign_forms(server, slug)
     time.sleep(2.1)  # older than the default SIGN_FORM_MIN_SECONDS: these are people, not bots
-    script = scratch / f"sign-{slug}.lua"
-    values = {"prefix": uuid.uuid4().hex[:10], "fields": body.replace("%", "%%"), "path": f"/petitions/{slug}/sign"}
-    script.write_text(SIGN_SCRIPT % {**values, "cookie": cookie})
-    return script
-
-
-def wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> dict[str, float]:
-    """Requests per second and latency percentiles of one wrk run."""
-    command = ["wrk", f"-t{args.threads_wrk}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
-    if script:
-        command += ["-s", str(script)]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    if re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        raise RuntimeError(f"{url} answered errors:\n{output}")
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": milliseconds(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
-        "p99": milliseconds(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
-    }
-
-
-def milliseconds(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    return sign_script(f"/petitions/{slug}/sign", forms, scratch)
 
 
 def main() -> None:
@@ -223,8 +127,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--threads-wrk", type=int, default=1, help="wrk threads (one leaves the servers more CPU)")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk (Debian, Ubuntu) or brew install wrk (macOS).")
+    require_wrk()
 
     scratch = Path(tempfile.mkdtemp(prefix="groundswell-bench-"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch / 'bench.sqlite3'}"
@@ -235,21 +138,23 @@ def main() -> None:
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name in NAMES}
     try:
         with ExitStack() as servers:
-            hello = servers.enter_context(gunicorn("bench.hello:app", env, args, log))
-            off = servers.enter_context(gunicorn("wsgi:app", {**env, **TRUST_OFF}, args, log))
-            on = servers.enter_context(gunicorn("wsgi:app", {**env, **TRUST_ON}, args, log))
+            settings = {"workers": args.workers, "threads": args.threads, "log": log}
+            hello = servers.enter_context(Server("bench.hello:app", env, **settings)).url
+            off = servers.enter_context(Server("wsgi:app", {**env, **TRUST_OFF}, **settings)).url
+            on = servers.enter_context(Server("wsgi:app", {**env, **TRUST_ON}, **settings)).url
             runs = {
                 NAMES[0]: (hello + "/hello", None),
                 NAMES[1]: (off, slugs[0]),
                 NAMES[2]: (on, slugs[1]),
             }
-            warm_up = argparse.Namespace(**{**vars(args), "seconds": 2})
+            load = {"connections": args.connections, "threads": args.threads_wrk}
             for url, slug in runs.values():
-                wrk(url, warm_up, slug and sign_script(url, slug, scratch))
+                wrk(url, seconds=2, script=slug and signing(url, slug, scratch), **load)  # warm up
             # Round after round, so that a neighbour's load on a shared machine weighs on all alike.
             for _ in range(args.rounds):
                 for name, (url, slug) in runs.items():
-                    rounds[name].append(wrk(url, args, slug and sign_script(url, slug, scratch)))
+                    script = slug and signing(url, slug, scratch)
+                    rounds[name].append(wrk(url, seconds=args.seconds, script=script, **load))
         outcome(database_url, slugs)
     finally:
         if os.environ.get("DATABASE_URL"):
@@ -261,7 +166,8 @@ def main() -> None:
 def report(rounds: dict[str, list[dict[str, float]]], args: argparse.Namespace, database_url: str) -> None:
     """Median figures of the rounds, side by side, each as a share of the same run's ceiling."""
     results = {
-        name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in rounds.items()
+        name: {key: statistics.median(run[key] for run in runs) for key in ("rps", "p50", "p99")}
+        for name, runs in rounds.items()
     }
     ceiling = results[NAMES[0]]["rps"]
     backend = database_url.split(":", 1)[0].split("+", 1)[0]
