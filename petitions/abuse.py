@@ -70,6 +70,12 @@ def _group(petition_id: int, *, ip_hash: str | None, domain: str | None, states)
     return list(db.session.execute(select(Signature.id).where(*where).order_by(Signature.id)).scalars())
 
 
+def strikable_in_group(petition_id: int, *, ip_hash: str | None = None, email_domain: str | None = None) -> int:
+    """How many signatures strike_group() would strike out now: the group's, all time, not yet struck."""
+    states = [state for state in SignatureState if state is not SignatureState.STRUCK]
+    return len(_group(petition_id, ip_hash=ip_hash, domain=email_domain, states=states))
+
+
 def strike_group(petition_id: int, reason: str, *, ip_hash: str | None = None, email_domain: str | None = None) -> int:
     """Strike out every signature from one address hash or one email domain; return how many."""
     tallies.lock(petition_id)
@@ -78,10 +84,19 @@ def strike_group(petition_id: int, reason: str, *, ip_hash: str | None = None, e
     return signing.change_state(petition_id, ids, SignatureState.STRUCK, reason=reason)
 
 
-def release(petition_id: int, signature_ids: list[int] | None = None) -> int:
+def held_count(petition_id: int) -> int:
+    """How many of a petition's signatures are held back (suspicious), waiting for an organizer."""
+    return db.session.execute(
+        select(func.count()).where(Signature.petition_id == petition_id, Signature.state == SignatureState.SUSPICIOUS)
+    ).scalar_one()
+
+
+def release(petition_id: int, signature_ids: list[int] | None = None, *, up_to_id: int | None = None) -> int:
     """Let held (suspicious) signatures count: all of a petition's, or the ones given. Returns how many.
 
-    signing.release() decides where each goes: counted at once, or pending its owner's confirmation.
+    With ``up_to_id``, none newer than that id: an organizer releases the held signatures they
+    were shown, never those of a flood that arrived after. signing.release() decides where each
+    goes: counted at once, or pending its owner's confirmation.
     """
     tallies.lock(petition_id)
     query = select(Signature.id).where(
@@ -89,6 +104,8 @@ def release(petition_id: int, signature_ids: list[int] | None = None) -> int:
     )
     if signature_ids is not None:
         query = query.where(Signature.id.in_(signature_ids))
+    if up_to_id is not None:
+        query = query.where(Signature.id <= up_to_id)
     return signing.release(petition_id, list(db.session.execute(query.order_by(Signature.id)).scalars()))
 
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 
+from . import sql
 from .models import City, Endorsement, Signature, SignatureState
 
 MAX_SEARCH = 200
@@ -48,6 +49,8 @@ class SignatureFilter:
     signed_from: date | None = None  # UTC days, both ends included
     signed_to: date | None = None
     opted_in: bool = False  # only signers who agreed to receive news
+    ip_hash: str = ""  # signed from this address (its keyed hash: addresses.py)
+    email_domain: str = ""  # the part of the email address after the "@"
 
     # URL parameter of each attribute.
     PARAMETERS: ClassVar[dict[str, str]] = {
@@ -61,6 +64,8 @@ class SignatureFilter:
         "signed_from": "signed_from",
         "signed_to": "signed_to",
         "opted_in": "opted_in",
+        "ip_hash": "ip",
+        "email_domain": "domain",
     }
 
     @classmethod
@@ -132,6 +137,10 @@ class SignatureFilter:
             where.append(Signature.signed_at < _start_of(self.signed_to + timedelta(days=1)))
         if self.opted_in:
             where.append(Signature.updates_opt_in.is_(True))
+        if self.ip_hash:
+            where.append(Signature.ip_hash == self.ip_hash)
+        if self.email_domain:
+            where.append(sql.email_domain(Signature.email_key) == self.email_domain)
         return where
 
 
@@ -187,6 +196,18 @@ def _flag(raw: str) -> bool:
     return True
 
 
+def _address_hash(raw: str) -> str:
+    if len(raw) > 64 or any(c not in "0123456789abcdef" for c in raw.lower()):
+        raise ValueError(_l("Choose an address from the list of sources."))
+    return raw.lower()
+
+
+def _domain(raw: str) -> str:
+    if len(raw) > 255 or "@" in raw or any(c.isspace() for c in raw):
+        raise ValueError(_l("Give an email domain, like example.org."))
+    return raw.lower()
+
+
 _PARSERS = {
     "search": _text(MAX_SEARCH),
     "state": _choice(SignatureState),
@@ -198,4 +219,6 @@ _PARSERS = {
     "signed_from": _day,
     "signed_to": _day,
     "opted_in": _flag,
+    "ip_hash": _address_hash,
+    "email_domain": _domain,
 }

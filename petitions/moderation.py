@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from . import signing
+from . import abuse, signing
 from .extensions import db
 from .filters import SignatureFilter
 from .models import City, Endorsement, ModerationAction, Organizer, Petition, Signature, SignatureState
@@ -149,6 +149,38 @@ def bulk_strike(
     moved = signing.change_state(petition.id, ids, SignatureState.STRUCK, reason) if ids else 0
     _record(petition, organizer, SignatureState.STRUCK, reason, moved, filters=signature_filter.query_string())
     return moved
+
+
+def strike_source(
+    petition: Petition, reason: str, organizer: Organizer | None, *, ip_hash: str = "", email_domain: str = ""
+) -> int:
+    """Strike out every signature from one address hash or one email domain (abuse.strike_group()), on record."""
+    moved = abuse.strike_group(petition.id, reason, ip_hash=ip_hash or None, email_domain=email_domain or None)
+    source = SignatureFilter(ip_hash=ip_hash, email_domain=email_domain)
+    _record(petition, organizer, SignatureState.STRUCK, reason, moved, filters=source.query_string())
+    return moved
+
+
+def release_held(petition: Petition, up_to_id: int, organizer: Organizer | None) -> int:
+    """Let every held signature the organizer was shown count (abuse.release()), on record."""
+    moved = abuse.release(petition.id, up_to_id=up_to_id)
+    held = SignatureFilter(state=SignatureState.SUSPICIOUS).query_string()
+    _record(petition, organizer, SignatureState.CONFIRMED, "", moved, filters=held)
+    return moved
+
+
+REMOVED_ON_REQUEST = "removed on the signer's request"
+
+
+def remove_on_request(petition: Petition, signature: Signature, organizer: Organizer | None) -> bool:
+    """Delete a signature with its personal data, as its signer asked (abuse.remove_on_request()).
+
+    The log keeps that one signature went, and who removed it, but nothing about the signer.
+    """
+    removed = abuse.remove_on_request(petition.id, signature.id)
+    if removed:
+        _record(petition, organizer, SignatureState.STRUCK, REMOVED_ON_REQUEST, 1)
+    return removed
 
 
 def recent_actions(petition: Petition, limit: int = 20) -> list[ModerationAction]:

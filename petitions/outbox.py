@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 
 from . import emails
 from .extensions import db
-from .models import MailKind, MailStatus, OutboxMessage, Signature
+from .models import MailKind, MailStatus, OutboxMessage, Petition, Signature
 from .models.outbox import DUE
 from .models.types import utcnow
 
@@ -76,6 +76,43 @@ def _row(kind: MailKind, signature_id: int | None, payload: dict) -> dict:
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4, 8 ... minutes after each failed attempt, never more than two hours."""
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+# --- Mail that failed for good ----------------------------------------------------------------
+
+FAILED_SHOWN = 200
+
+
+def failed_messages(coalition_id: int, *, limit: int = FAILED_SHOWN) -> list[OutboxMessage]:
+    """The coalition's messages that failed for good, newest first, with their signature and petition."""
+    return list(
+        db.session.execute(
+            select(OutboxMessage)
+            .join(Signature, Signature.id == OutboxMessage.signature_id)
+            .join(Petition, Petition.id == Signature.petition_id)
+            .where(Petition.coalition_id == coalition_id, OutboxMessage.status == MailStatus.FAILED)
+            .options(selectinload(OutboxMessage.signature).selectinload(Signature.petition))
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def retry(message_id: int) -> bool:
+    """Put a message that failed for good back in the queue, due now, with all its attempts again.
+
+    Returns False if it had not failed (sent, cancelled, or already queued again). The caller commits.
+    """
+    now = utcnow()
+    requeued = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == MailStatus.FAILED)
+        .values(status=MailStatus.QUEUED, attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if requeued:
+        g.mail_queued = True
+    return requeued == 1
 
 
 # --- Sending ---------------------------------------------------------------------------------

@@ -45,6 +45,14 @@ def public_signers(petition_id: int, *, limit: int = 10) -> list[PublicSigner]:
     return [PublicSigner(signature.first_name, city, signature.signed_at) for signature, city in rows]
 
 
+def masked_email(email: str) -> str:
+    """Enough of an address to tell which signer it is, not enough to write to: a…@example.org."""
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return "…" if email else ""
+    return f"{local[:1]}…@{domain}"
+
+
 # --- How long personal data stays --------------------------------------------------------------
 
 
@@ -116,3 +124,9 @@ def retention_ending(*, coalition_id: int | None = None, now: datetime | None = 
         query = query.where(Petition.coalition_id == coalition_id)
     petitions = db.session.execute(query.order_by(Petition.closed_at, Petition.id)).scalars()
     return [RetentionNotice(petition, petition.closed_at + retention) for petition in petitions]
+
+
+def retention_notice(petition: Petition, *, now: datetime | None = None) -> RetentionNotice | None:
+    """The notice of retention_ending() for one petition, or None when it is not due."""
+    notices = retention_ending(coalition_id=petition.coalition_id, now=now)
+    return next((notice for notice in notices if notice.petition.id == petition.id), None)

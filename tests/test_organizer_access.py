@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from petitions import accounts, organizing
+from petitions import accounts, organizing, outbox
 from petitions.extensions import db
-from petitions.models import DemandStatus, Petition, Role, Signature
+from petitions.models import DemandStatus, MailKind, MailStatus, OutboxMessage, Petition, Role, Signature
 from petitions.models.types import utcnow
 
 OPEN_TO_ALL = {"organize.login", "organize.welcome", "organize.logout", "organize.dashboard"}
@@ -14,7 +14,7 @@ OPEN_TO_ALL = {"organize.login", "organize.welcome", "organize.logout", "organiz
 
 @pytest.fixture
 def victim(make_coalition, make_organizer, make_petition, sign):
-    """Riverside's petition, with a signature, a demand update and an invited organizer."""
+    """Riverside's petition, with a signature, a demand update, a failed email and an invited organizer."""
     coalition = make_coalition()
     owner = make_organizer("olga@example.org", coalition=coalition)
     petition = make_petition(coalition=coalition)
@@ -24,6 +24,9 @@ def victim(make_coalition, make_organizer, make_petition, sign):
         demand, text="The board listened.", status=DemandStatus.IN_PROGRESS, happened_on=utcnow().date()
     )
     invited, _ = accounts.add_member(coalition, "ines@example.org", Role.VIEWER)
+    outbox.queue(MailKind.CONFIRM, signature_id)
+    message = db.session.execute(db.select(OutboxMessage)).scalar_one()
+    message.status = MailStatus.FAILED
     db.session.commit()
     return {
         "petition": petition,
@@ -33,6 +36,7 @@ def victim(make_coalition, make_organizer, make_petition, sign):
             "signature_id": signature_id,
             "organizer_id": owner.id,
             "update_id": update.id,
+            "message_id": message.id,
         },
         "invited": invited,
     }
@@ -72,6 +76,7 @@ def test_every_organizer_route_is_404_for_another_coalition(
                 response = client.get(path)
             else:
                 data = {"reason": "x", "action": "strike", "move": "close", "role": "owner", "text": "x"}
+                data.update(confirm="y", up_to="999")
                 response = organizer_post(path, data)
             assert response.status_code == 404, (method, path, response.status_code)
             walked.append((method, rule.rule))
@@ -82,12 +87,19 @@ def test_every_organizer_route_is_404_for_another_coalition(
         "/organize/petitions/<slug>/signatures.csv",
         "/organize/petitions/<slug>/delivery",
         "/organize/coalitions/<slug>/organizers",
+        "/organize/petitions/<slug>/trust",
+        "/organize/petitions/<slug>/trust/strike",
+        "/organize/petitions/<slug>/trust/release",
+        "/organize/petitions/<slug>/signatures/<int:signature_id>/remove",
+        "/organize/coalitions/<slug>/mail",
+        "/organize/coalitions/<slug>/mail/<int:message_id>/retry",
     }
     assert len(walked) >= 25
     db.session.expire_all()
     assert db.session.get(Petition, petition.id).state == "open"
     assert db.session.execute(db.select(Signature.state)).scalars().all() == ["confirmed"]
     assert [m.organizer.email for m in accounts.team(victim["coalition"])] == ["olga@example.org", "ines@example.org"]
+    assert db.session.execute(db.select(OutboxMessage.status)).scalars().all() == ["failed"]
 
 
 def test_a_visitor_is_sent_to_log_in_from_every_organizer_route(app, client, victim):
@@ -119,6 +131,7 @@ def test_a_viewer_reads_and_exports_but_changes_nothing(client, victim, make_org
         f"/organize/petitions/{slug}/delivery",
         f"/organize/petitions/{slug}/delivery.csv",
         f"/organize/petitions/{slug}/demands/{demand_id}",
+        f"/organize/petitions/{slug}/trust",
     ):
         assert client.get(path).status_code == 200, path
 
@@ -131,6 +144,10 @@ def test_a_viewer_reads_and_exports_but_changes_nothing(client, victim, make_org
         (f"/organize/petitions/{slug}/signatures/{signature_id}", {"action": "strike", "reason": "x"}),
         (f"/organize/petitions/{slug}/signatures/strike?state=confirmed", {"reason": "x", "up_to": "99"}),
         (f"/organize/petitions/{slug}/import", {}),
+        (f"/organize/petitions/{slug}/trust/strike?domain=example.org", {"reason": "x"}),
+        (f"/organize/petitions/{slug}/trust/release", {"up_to": "99"}),
+        (f"/organize/petitions/{slug}/signatures/{signature_id}/remove", {"confirm": "y"}),
+        (f"/organize/coalitions/riverside-parents/mail/{victim['values']['message_id']}/retry", {}),
         ("/organize/coalitions/riverside-parents/petitions/new", {"title": "New"}),
     ):
         assert organizer_post(path, data).status_code == 403, path

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from .. import notifications, organizing, sources, tallies
+from .. import abuse, notifications, organizing, privacy, sources, tallies
 from ..extensions import db
 from ..i18n import current_locale
 from ..models import DemandStatus, DemandUpdate, IllegalTransition, Permission, Petition, PetitionState
@@ -29,12 +29,16 @@ def dashboard():
     counts = tallies.signature_counts([p.id for p in petitions])
     today = utcnow().date()
     signed_today = {p.id: dict(tallies.daily_counts(p.id)).get(today, 0) for p in petitions}
+    retention = {m.coalition_id: privacy.retention_ending(coalition_id=m.coalition_id) for m in memberships}
     return render_template(
         "organize/dashboard.html",
         memberships=memberships,
         petitions=petitions,
         counts=counts,
         signed_today=signed_today,
+        retention=retention,
+        retention_days=current_app.config["RETENTION_DAYS"],
+        now=utcnow(),
     )
 
 
@@ -101,6 +105,10 @@ def petition(slug: str):
         count=tallies.signature_count(petition.id),
         support=tallies.demand_support(petition.id),
         sources=sources.signatures_by_source(petition.id),
+        held=abuse.held_count(petition.id),
+        retention=privacy.retention_notice(petition),
+        retention_days=current_app.config["RETENTION_DAYS"],
+        now=utcnow(),
         moves=organizing.MOVES[petition.state],
         form=ActionForm(),
         status_labels=STATUS_LABELS,

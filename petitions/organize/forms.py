@@ -243,6 +243,24 @@ class BulkStrikeForm(FlaskForm):
     up_to = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
 
 
+class RemoveForm(FlaskForm):
+    confirm = BooleanField(
+        _l("The signer asked for their signature to be removed"),
+        validators=[DataRequired(_l("Tick the box to say the signer asked for this."))],
+    )
+    back = HiddenField()
+
+
+class GroupStrikeForm(FlaskForm):
+    reason = StringField(
+        _l("Reason"), validators=[DataRequired(_l("Give a reason.")), _at_most(200)], filters=[clean_line]
+    )
+
+
+class ReleaseForm(FlaskForm):
+    up_to = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+
+
 class MemberForm(FlaskForm):
     email = EmailField(
         _l("Email address"),

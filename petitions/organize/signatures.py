@@ -28,7 +28,7 @@ from ..i18n import current_locale
 from ..models import City, ExportKind, Permission, Petition, Signature, SignatureState
 from ..models.types import utcnow
 from . import bp, membership_in, petition_for
-from .forms import BulkStrikeForm, ImportForm, ModerateForm
+from .forms import BulkStrikeForm, ImportForm, ModerateForm, RemoveForm
 
 CITY_CHOICES = 200  # the filter offers the cities with most signatures; any city is one click away in the list
 
@@ -95,13 +95,17 @@ def _city_label(city: City, n: int) -> str:
     return f"{place} ({n})"
 
 
+def signature_of(petition: Petition, signature_id: int) -> Signature:
+    return db.first_or_404(
+        db.select(Signature).where(Signature.id == signature_id, Signature.petition_id == petition.id)
+    )
+
+
 @bp.route("/petitions/<slug>/signatures/<int:signature_id>", methods=["GET", "POST"])
 def signature(slug: str, signature_id: int):
     """One signature, with strike out or restore and the reason."""
     petition = petition_for(slug, Permission.VIEW)
-    signature = db.first_or_404(
-        db.select(Signature).where(Signature.id == signature_id, Signature.petition_id == petition.id)
-    )
+    signature = signature_of(petition, signature_id)
     form = ModerateForm(back=request.args.get("back", ""))
     if request.method == "POST":
         membership_in(petition.coalition_id, Permission.MODERATE)
@@ -115,6 +119,10 @@ def signature(slug: str, signature_id: int):
         db.session.commit()
         flash(message if moved else _("Nothing changed: the signature was already in that state."))
         return redirect(_back_to_list(petition, form.back.data), code=303)
+    return render_signature(petition, signature, form, RemoveForm(formdata=None, back=form.back.data))
+
+
+def render_signature(petition: Petition, signature: Signature, form: ModerateForm, remove_form: RemoveForm):
     endorsed = {d.demand_id for d in signature.endorsements}
     return (
         render_template(
@@ -123,13 +131,29 @@ def signature(slug: str, signature_id: int):
             signature=signature,
             endorsed=endorsed,
             form=form,
+            remove_form=remove_form,
             states=state_labels(),
             strikable=signature.state in moderation.STRIKABLE,
             restorable=signature.state in moderation.RESTORABLE,
             back_url=_back_to_list(petition, form.back.data),
         ),
-        422 if form.errors else 200,
+        422 if form.errors or remove_form.errors else 200,
     )
+
+
+@bp.post("/petitions/<slug>/signatures/<int:signature_id>/remove")
+def remove_signature(slug: str, signature_id: int):
+    """Delete a signature with its personal data because its signer asked; every tally stays exact."""
+    petition = petition_for(slug, Permission.MODERATE)
+    signature = signature_of(petition, signature_id)
+    remove_form = RemoveForm()
+    if not remove_form.validate_on_submit():
+        form = ModerateForm(formdata=None, back=remove_form.back.data)
+        return render_signature(petition, signature, form, remove_form)
+    moderation.remove_on_request(petition, signature, current_user._get_current_object())
+    db.session.commit()
+    flash(_("The signature is deleted with its signer's personal data, as they asked. The counts leave it out."))
+    return redirect(_back_to_list(petition, remove_form.back.data), code=303)
 
 
 def _back_to_list(petition: Petition, back: str) -> str:
