@@ -29,7 +29,16 @@ from .gazetteer import city_key, region_code, us_states
 from .models import City, CityMapping, CityName, CityTally, Petition, Signature
 from .sql import insert
 
-__all__ = ["city_key", "clean_spelling", "map_unmatched", "resolve", "resolve_all", "suggestions", "unmatched"]
+__all__ = [
+    "city_key",
+    "clean_spelling",
+    "find_canonical",
+    "map_unmatched",
+    "resolve",
+    "resolve_all",
+    "suggestions",
+    "unmatched",
+]
 
 _SPACES = re.compile(r"\s+")
 
@@ -81,24 +90,13 @@ def resolve_all(spellings: Collection[Spelling], *, coalition_id: int | None = N
     With a coalition, its organizers' mappings of unmatched spellings apply.
     """
     parsed = {spelling: readings(*spelling) for spelling in spellings}
-    wanted = sorted({(spelling[2], reading.key) for spelling, (_, found) in parsed.items() for reading in found})
-    candidates: dict[tuple[str, str], list[tuple[City, bool]]] = {}
-    for chunk in _chunks(wanted):
-        rows = db.session.execute(
-            select(City, CityName.country, CityName.key, CityName.alias)
-            .join(CityName, CityName.city_id == City.id)
-            .where(tuple_(CityName.country, CityName.key).in_(chunk))
-        )
-        for city, country, key, alias in rows:
-            candidates.setdefault((country, key), []).append((city, alias))
+    candidates = _candidates(parsed)
     found: dict[Spelling, int] = {}
     unmatched: dict[tuple[str, str, str], str] = {}
     for spelling, (city_part, options) in parsed.items():
-        for reading in options:
-            matches = candidates.get((spelling[2], reading.key))
-            if matches:
-                found[spelling] = min(matches, key=lambda match: _rank(match, reading.region))[0].id
-                break
+        city = _best(candidates, spelling[2], options)
+        if city is not None:
+            found[spelling] = city.id
         else:
             first = options[0]
             unmatched[spelling[2], first.region, first.key[:200]] = clean_spelling(city_part) or "?"
@@ -112,9 +110,40 @@ def resolve_all(spellings: Collection[Spelling], *, coalition_id: int | None = N
     return found
 
 
-def _rank(match: tuple[City, bool], region: str) -> tuple:
-    city, alias = match
-    return (bool(region) and city.region != region, alias, -city.population, city.id)
+def _candidates(parsed: dict[Spelling, tuple[str, list[Reading]]]) -> dict[tuple[str, str], list[tuple[City, bool]]]:
+    """Gazetteer cities (with whether the name is another name) by (country, key), for every reading."""
+    wanted = sorted({(spelling[2], reading.key) for spelling, (_, found) in parsed.items() for reading in found})
+    candidates: dict[tuple[str, str], list[tuple[City, bool]]] = {}
+    for chunk in _chunks(wanted):
+        rows = db.session.execute(
+            select(City, CityName.country, CityName.key, CityName.alias)
+            .join(CityName, CityName.city_id == City.id)
+            .where(tuple_(CityName.country, CityName.key).in_(chunk))
+        )
+        for city, country, key, alias in rows:
+            candidates.setdefault((country, key), []).append((city, alias))
+    return candidates
+
+
+def find_canonical(typed: str, country: str) -> City | None:
+    """The gazetteer city that a spelling means ("Chicago, IL"), or None: nothing is stored."""
+    spelling = (typed, "", country)
+    parsed = {spelling: readings(*spelling)}
+    return _best(_candidates(parsed), country, parsed[spelling][1])
+
+
+def _best(candidates, country: str, options: list[Reading]) -> City | None:
+    """The first reading that names a gazetteer city decides; among namesakes the region, then the
+    city's own name before another name, then population."""
+    for reading in options:
+        matches = candidates.get((country, reading.key))
+        if matches:
+            return min(
+                matches,
+                key=lambda match: (bool(reading.region) and match[0].region != reading.region, match[1],
+                                   -match[0].population, match[0].id),
+            )[0]  # fmt: skip
+    return None
 
 
 def _unmatched_rows(unmatched: dict[tuple[str, str, str], str]) -> dict[tuple[str, str, str], int]:

@@ -84,6 +84,6 @@ def organizer_helpers():
 
 
 # The views register themselves on the blueprint.
-from . import accounts, campaigns, mail, signatures, trust  # noqa: E402
+from . import accounts, campaigns, cities, mail, signatures, trust  # noqa: E402
 
-__all__ = ["accounts", "bp", "campaigns", "mail", "signatures", "trust"]
+__all__ = ["accounts", "bp", "campaigns", "cities", "mail", "signatures", "trust"]

@@ -257,6 +257,14 @@ class GroupStrikeForm(FlaskForm):
     )
 
 
+class CityMapForm(FlaskForm):
+    city = StringField(
+        _l("The city it means"),
+        validators=[DataRequired(_l("Give the city, like “Chicago, IL”.")), _at_most(200)],
+        filters=[clean_line],
+    )
+
+
 class ReleaseForm(FlaskForm):
     up_to = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
 

@@ -31,7 +31,7 @@
       clearTimeout(timer);
       timer = setTimeout(function () {
         var typed = input.value.trim();
-        var code = country ? country.value : "";
+        var code = country ? country.value : input.getAttribute("data-country") || "";
         if (typed.length < 2 || typed + code === asked) return;
         asked = typed + code;
         var url = input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(typed) +
