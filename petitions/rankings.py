@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 
 from . import tallies
 from .extensions import db
 from .gazetteer import region_code
-from .models import City, DemandCityTally, Endorsement, Signature
-from .tallies import city_counts_subquery, uncounted
+from .models import City
+from .tallies import city_counts_subquery
 
 TOTAL = "total"
 PAGE_SIZE = 50  # cities a page
@@ -45,17 +45,16 @@ class CityPage:
         return max(-(-self.total // PAGE_SIZE), 1)
 
 
-def _demand_counts_subquery(petition_id: int, demand_id: int):
-    both = union_all(
-        select(DemandCityTally.city_id, DemandCityTally.count.label("n")).where(
-            DemandCityTally.demand_id == demand_id, DemandCityTally.petition_id == petition_id
-        ),
-        select(Signature.city_id, func.count().label("n"))
-        .join(Endorsement, Endorsement.signature_id == Signature.id)
-        .where(*uncounted(petition_id), Endorsement.demand_id == demand_id)
-        .group_by(Signature.city_id),
-    ).subquery()
-    return select(both.c.city_id, func.sum(both.c.n).label("n")).group_by(both.c.city_id).subquery()
+def city_filter(country: str | None, region: str | None) -> list:
+    """Conditions on City for a country (ISO code) and a region (its code, or a US state's name)."""
+    where = []
+    if country:
+        where.append(City.country == country.upper())
+        if region:
+            where.append(func.upper(City.region) == region_code(region, country.upper()).upper())
+    elif region:
+        where.append(func.upper(City.region) == region.strip().upper())
+    return where
 
 
 def city_page(
@@ -67,38 +66,19 @@ def city_page(
     limit: int | None = 50,
     offset: int = 0,
 ) -> CityPage:
-    """A page of the petition's cities with signatures, most first by ``sort``: ``TOTAL`` or a demand id.
-
-    ``country`` (ISO code) and ``region`` (its code, or a US state's name) narrow the list.
-    """
-    counts = city_counts_subquery(petition_id)
-    where = []
-    if country:
-        where.append(City.country == country.upper())
-        if region:
-            where.append(func.upper(City.region) == region_code(region, country.upper()).upper())
-    elif region:
-        where.append(func.upper(City.region) == region.strip().upper())
-    statement = select(City, counts.c.n).join(counts, counts.c.city_id == City.id).where(*where)
-    if sort == TOTAL:
-        statement = statement.order_by(counts.c.n.desc(), City.name, City.id)
-    else:
-        support = _demand_counts_subquery(petition_id, int(sort))
-        statement = statement.outerjoin(support, support.c.city_id == City.id).order_by(
-            func.coalesce(support.c.n, 0).desc(), counts.c.n.desc(), City.name, City.id
-        )
-    total = db.session.execute(
-        select(func.count()).select_from(counts).join(City, City.id == counts.c.city_id).where(*where)
-    ).scalar_one()
-    found = db.session.execute(statement.offset(offset).limit(limit)).all()
-    support = tallies.demand_city_counts(petition_id, [city.id for city, _ in found])
+    """A page of the petition's cities with signatures, most first by ``sort``: ``TOTAL`` or a demand id."""
+    where = city_filter(country, region)
+    found = tallies.ranked_cities(
+        petition_id, demand_id=None if sort == TOTAL else int(sort), where=where, limit=limit, offset=offset
+    )
+    support = tallies.demand_city_counts(petition_id, [city.id for city, _, _ in found])
     rows = [
         CitySupport(
             city, n, {demand_id: count for (demand_id, city_id), count in support.items() if city_id == city.id}
         )
-        for city, n in found
+        for city, n, _ in found
     ]
-    return CityPage(rows, total, offset)
+    return CityPage(rows, tallies.cities_with_signatures(petition_id, where), offset)
 
 
 def top_cities(petition_id: int, n: int = 5) -> list[CitySupport]:

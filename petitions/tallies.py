@@ -21,11 +21,11 @@ How they stay exact without a hot counter row (the README's architecture section
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, bindparam, case, func, or_, select, text, true, type_coerce, union_all, update
+from sqlalchemy import Date, bindparam, case, func, or_, select, text, true, type_coerce, union, union_all, update
 
 from .extensions import db
 from .models import City, CityTally, DailyTally, Demand, DemandCityTally, Endorsement, Petition, Signature
@@ -334,11 +334,14 @@ def demand_support(petition_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
-def city_counts_subquery(petition_id: int):
-    both = union_all(
-        select(CityTally.city_id, CityTally.count.label("n")).where(CityTally.petition_id == petition_id),
-        select(Signature.city_id, func.count().label("n")).where(*uncounted(petition_id)).group_by(Signature.city_id),
-    ).subquery()
+def city_counts_subquery(petition_id: int, city_ids: Collection[int] | None = None):
+    """Confirmed signatures per city (``city_id``, ``n``), of the given cities only if given."""
+    stored = select(CityTally.city_id, CityTally.count.label("n")).where(CityTally.petition_id == petition_id)
+    waiting = select(Signature.city_id, func.count().label("n")).where(*uncounted(petition_id))
+    if city_ids is not None:
+        stored = stored.where(CityTally.city_id.in_(city_ids))
+        waiting = waiting.where(Signature.city_id.in_(city_ids))
+    both = union_all(stored, waiting.group_by(Signature.city_id)).subquery()
     return (
         select(both.c.city_id, func.sum(both.c.n).label("n"))
         .group_by(both.c.city_id)
@@ -347,17 +350,100 @@ def city_counts_subquery(petition_id: int):
     )
 
 
+def demand_counts_subquery(petition_id: int, demand_id: int, city_ids: Collection[int] | None = None):
+    """Confirmed signatures endorsing one demand per city (``city_id``, ``n``)."""
+    stored = select(DemandCityTally.city_id, DemandCityTally.count.label("n")).where(
+        DemandCityTally.demand_id == demand_id, DemandCityTally.petition_id == petition_id
+    )
+    waiting = (
+        select(Signature.city_id, func.count().label("n"))
+        .join(Endorsement, Endorsement.signature_id == Signature.id)
+        .where(*uncounted(petition_id), Endorsement.demand_id == demand_id)
+    )
+    if city_ids is not None:
+        stored = stored.where(DemandCityTally.city_id.in_(city_ids))
+        waiting = waiting.where(Signature.city_id.in_(city_ids))
+    both = union_all(stored, waiting.group_by(Signature.city_id)).subquery()
+    return select(both.c.city_id, func.sum(both.c.n).label("n")).group_by(both.c.city_id).subquery()
+
+
+# Past this many candidates a ranking reads every city of the petition instead (see ranked_cities()).
+MAX_CANDIDATES = 5000
+
+
+def ranked_cities(
+    petition_id: int,
+    *,
+    demand_id: int | None = None,
+    where: Sequence = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[City, int, int]]:
+    """Cities with confirmed signatures as (city, signatures, value), most first by value: support
+    for the demand if given, else signatures; ties by signatures, then name. ``where`` filters on City.
+
+    A page near the top reads only the cities that can be on it. Stored figures only grow by the
+    unfolded signatures, so when the (offset + limit)-th biggest stored figure is t, a city whose
+    stored figure is below t and that has no unfolded signature cannot reach the page: the
+    candidates are the stored figures of at least t (read through an index) and the cities of the
+    unfolded signatures.
+    """
+    candidates = None
+    if limit is not None:
+        threshold = _rank_threshold(petition_id, demand_id, where, offset + limit)
+        if threshold:
+            candidates = _candidates(petition_id, demand_id, where, threshold)
+    totals = city_counts_subquery(petition_id, candidates)
+    statement = select(City, totals.c.n).join(totals, totals.c.city_id == City.id).where(*where)
+    if demand_id is None:
+        value = totals.c.n
+    else:
+        support = demand_counts_subquery(petition_id, demand_id, candidates)
+        statement = statement.outerjoin(support, support.c.city_id == City.id)
+        value = func.coalesce(support.c.n, 0)
+    statement = statement.add_columns(value).order_by(value.desc(), totals.c.n.desc(), City.name, City.id)
+    return [tuple(row) for row in db.session.execute(statement.offset(offset).limit(limit))]
+
+
+def _stored_figures(petition_id: int, demand_id: int | None):
+    if demand_id is None:
+        return CityTally, CityTally.petition_id == petition_id
+    return DemandCityTally, DemandCityTally.demand_id == demand_id
+
+
+def _rank_threshold(petition_id: int, demand_id: int | None, where: Sequence, rank: int) -> int | None:
+    model, condition = _stored_figures(petition_id, demand_id)
+    statement = select(model.count).where(condition, *where)
+    if where:
+        statement = statement.join(City, City.id == model.city_id)
+    return db.session.execute(statement.order_by(model.count.desc()).offset(rank - 1).limit(1)).scalar()
+
+
+def _candidates(petition_id: int, demand_id: int | None, where: Sequence, threshold: int) -> list[int] | None:
+    model, condition = _stored_figures(petition_id, demand_id)
+    stored = select(model.city_id).where(condition, model.count >= threshold, *where)
+    if where:
+        stored = stored.join(City, City.id == model.city_id)
+    ids = set(db.session.execute(stored).scalars())
+    ids.update(db.session.execute(select(Signature.city_id).where(*uncounted(petition_id)).distinct()).scalars())
+    return sorted(ids) if len(ids) <= MAX_CANDIDATES else None
+
+
+def cities_with_signatures(petition_id: int, where: Sequence = ()) -> int:
+    """How many cities have confirmed signatures (that pass ``where``, on City)."""
+    ids = union(
+        select(CityTally.city_id.label("city_id")).where(CityTally.petition_id == petition_id, CityTally.count > 0),
+        select(Signature.city_id).where(*uncounted(petition_id)),
+    ).subquery()
+    statement = select(func.count()).select_from(ids)
+    if where:
+        statement = statement.join(City, City.id == ids.c.city_id).where(*where)
+    return db.session.execute(statement).scalar_one()
+
+
 def city_counts(petition_id: int, *, limit: int | None = None, offset: int = 0) -> list[tuple[City, int]]:
     """Cities with confirmed signatures, most first (ties by name)."""
-    counts = city_counts_subquery(petition_id)
-    statement = (
-        select(City, counts.c.n)
-        .join(counts, counts.c.city_id == City.id)
-        .order_by(counts.c.n.desc(), City.name, City.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(db.session.execute(statement))
+    return [(city, n) for city, n, _ in ranked_cities(petition_id, limit=limit, offset=offset)]
 
 
 def demand_city_counts(petition_id: int, city_ids: Sequence[int]) -> dict[tuple[int, int], int]:

@@ -176,3 +176,26 @@ def test_reading_the_rankings_never_scans_the_signatures(app, campaign):
     for statement in statements:
         if "FROM signatures" in statement:
             assert "counted" in statement, statement  # only the partial index of unfolded signatures
+
+
+def test_a_page_read_through_the_index_equals_the_same_page_of_the_whole_ranking(app, make_petition, sign):
+    from petitions.models import Signature, SignatureState
+    from petitions.signing import change_state
+
+    petition = make_petition()
+    seeding.seed_signatures(petition, 800, seed=5)
+    # Unfolded signatures that lift small cities, and struck ones that lower big cities.
+    for n in range(12):
+        sign(petition, f"late{n}@example.org", city=["Smallville", "Gary", "Chicago"][n % 3], region="IN")
+    struck = db.session.execute(db.select(Signature.id).where(Signature.petition_id == petition.id).limit(30)).scalars()
+    change_state(petition.id, list(struck), SignatureState.STRUCK, reason="test")
+    db.session.commit()
+
+    demand_ids = [None, *(demand.id for demand in petition.demands)]
+    for demand_id in demand_ids:
+        for where in ([], rankings.city_filter("US", None), rankings.city_filter("US", "IN")):
+            whole = tallies.ranked_cities(petition.id, demand_id=demand_id, where=where)
+            for limit, offset in [(1, 0), (3, 0), (5, 2), (10, 10), (50, 0), (7, 45)]:
+                page = tallies.ranked_cities(petition.id, demand_id=demand_id, where=where, limit=limit, offset=offset)
+                assert page == whole[offset : offset + limit], (demand_id, where, limit, offset)
+            assert tallies.cities_with_signatures(petition.id, where) == len(whole)

@@ -45,9 +45,11 @@ def upgrade():
 
     gazetteer.load(op.get_bind(), current_app.config.get("CITY_MIN_POPULATION", 1000))
     op.create_index('ix_city_names_country_key', 'city_names', ['country', 'key'], unique=False)
+    op.create_index('ix_demand_city_tallies_demand_id_count', 'demand_city_tallies', ['demand_id', 'count'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_demand_city_tallies_demand_id_count', table_name='demand_city_tallies')
     op.drop_index('ix_city_names_country_key', table_name='city_names')
     op.drop_table('city_mappings')
     op.drop_table('city_names')

@@ -28,7 +28,11 @@ class DemandCityTally(db.Model):
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
     count: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_demand_city_tallies_petition_id_city_id", "petition_id", "city_id"),)
+    __table_args__ = (
+        Index("ix_demand_city_tallies_petition_id_city_id", "petition_id", "city_id"),
+        # The cities with most support for a demand, read in order (tallies.ranked_cities()).
+        Index("ix_demand_city_tallies_demand_id_count", "demand_id", "count"),
+    )
 
 
 class DailyTally(db.Model):
