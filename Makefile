@@ -13,6 +13,7 @@ PORT ?= 5000
 
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
+	$(FLASK) load-cities
 	$(FLASK) seed-demo
 	@echo "Organizer pages: http://$(HOST):$(PORT)/organize/ - to make an account for the demo coalition:"
 	@echo "  $(FLASK) create-organizer you@example.org --coalition wechoose-coalition --role owner"
