@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -56,7 +56,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.jinja_env.globals.update(switch_url=i18n.switch_url, get_locale=get_locale)
     app.jinja_env.filters["markdown"] = markdown
     app.jinja_env.filters.update(
-        number=format_decimal,
+        number=i18n.number,
         date=format_date,
         tr=i18n.translated,
         tr_lang=i18n.translated_lang,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import numbers
 from flask import current_app, g, has_request_context, request, url_for
 from flask_babel import get_locale
 
@@ -81,3 +84,14 @@ def switch_url(language: str) -> str:
         target = ("public.index", {})
     endpoint, args = target
     return url_for(endpoint, **{**args, "lang": language})
+
+
+@lru_cache(maxsize=65_536)
+def _number(value: int | float, locale: str) -> str:
+    return numbers.format_decimal(value, locale=locale)
+
+
+def number(value: int | float) -> str:
+    """Template filter: a number in the page's language ("12,345", "12.345"). Remembered, since a
+    page of cities formats hundreds of them and Babel's formatting is slow."""
+    return _number(value, str(get_locale()))

@@ -82,6 +82,7 @@ def cities(slug: str):
     petition = public_petition(slug)
     query = rankings.CityQuery.from_args(request.args, {demand.id for demand in petition.demands})
     page = query.fetch(petition.id)
+    countries, regions = rankings.filter_choices(petition.id, query.country)
     daily = tallies.daily_counts(petition.id)
     return render_template(
         "public/cities.html",
@@ -89,8 +90,8 @@ def cities(slug: str):
         query=query,
         page=page,
         count=tallies.signature_count(petition.id),
-        countries=rankings.countries(petition.id),
-        regions=rankings.regions(petition.id, query.country) if query.country else [],
+        countries=countries,
+        regions=regions,
         chart=charts.bar_chart([(row.city.name, row.value(query.sort)) for row in page.rows[:10]]),
         daily=daily,
         line=charts.line_chart(daily),

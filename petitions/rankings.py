@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from . import tallies
 from .extensions import db
 from .gazetteer import region_code
+from .microcache import RecentAnswers
 from .models import City
 from .tallies import city_counts_subquery
 
@@ -71,13 +73,11 @@ def city_page(
     found = tallies.ranked_cities(
         petition_id, demand_id=None if sort == TOTAL else int(sort), where=where, limit=limit, offset=offset
     )
+    by_city: dict[int, dict[int, int]] = {}
     support = tallies.demand_city_counts(petition_id, [city.id for city, _, _ in found])
-    rows = [
-        CitySupport(
-            city, n, {demand_id: count for (demand_id, city_id), count in support.items() if city_id == city.id}
-        )
-        for city, n, _ in found
-    ]
+    for (demand_id, city_id), count in support.items():
+        by_city.setdefault(city_id, {})[demand_id] = count
+    rows = [CitySupport(city, n, by_city.get(city.id, {})) for city, n, _ in found]
     return CityPage(rows, tallies.cities_with_signatures(petition_id, where), offset)
 
 
@@ -85,35 +85,42 @@ def top_cities(petition_id: int, n: int = 5) -> list[CitySupport]:
     return city_page(petition_id, limit=n).rows
 
 
-@dataclass(frozen=True)
-class Place:
-    code: str
-    signature_count: int
-
-
-def countries(petition_id: int) -> list[Place]:
-    """Countries the petition's signers live in, most signatures first: the page's filter."""
+def countries(petition_id: int) -> list[str]:
+    """The countries the petition's signers live in, most signatures first: the page's filter."""
     counts = city_counts_subquery(petition_id)
     rows = db.session.execute(
-        select(City.country, func.sum(counts.c.n))
+        select(City.country)
         .join(counts, counts.c.city_id == City.id)
         .group_by(City.country)
         .order_by(func.sum(counts.c.n).desc(), City.country)
     )
-    return [Place(code, n) for code, n in rows]
+    return list(rows.scalars())
 
 
-def regions(petition_id: int, country: str) -> list[Place]:
-    """Regions (GeoNames codes) of one country among the petition's cities, most signatures first."""
+def regions(petition_id: int, country: str) -> list[str]:
+    """The regions (GeoNames codes) of one country among the petition's cities, most signatures first."""
     counts = city_counts_subquery(petition_id)
     rows = db.session.execute(
-        select(City.region, func.sum(counts.c.n))
+        select(City.region)
         .join(counts, counts.c.city_id == City.id)
         .where(City.country == country.upper(), City.region != "")
         .group_by(City.region)
         .order_by(func.sum(counts.c.n).desc(), City.region)
     )
-    return [Place(code, n) for code, n in rows]
+    return list(rows.scalars())
+
+
+# The filter's choices read every city of a petition; each server process reuses them for a minute
+# (a country whose first signer just signed appears in the list a minute later, and is counted at once).
+FILTER_SECONDS = 60
+
+
+def filter_choices(petition_id: int, country: str | None) -> tuple[list[str], list[str]]:
+    """The countries, and the regions of ``country``, to offer in the cities page's filter."""
+    kept = current_app.extensions.setdefault("city_filters", RecentAnswers(FILTER_SECONDS))
+    found = kept.get(f"{petition_id}", lambda: countries(petition_id))
+    within = kept.get(f"{petition_id}:{country}", lambda: regions(petition_id, country)) if country else []
+    return found, within
 
 
 @dataclass(frozen=True)
