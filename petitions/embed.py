@@ -155,10 +155,11 @@ def oembed_answer():
 def error(error: HTTPException):
     """Errors in the shape each resource's users can take in: a frame, an image, JSON."""
     code = error.code or 500
+    title = _("Temporarily unavailable") if code == 503 else _("Campaign not found")  # 503: see errors.py
     if request.endpoint == "embed.widget":
-        page = render_template("embed/missing.html", assets=assets(), theme=theme_asked())
+        page = render_template("embed/missing.html", assets=assets(), theme=theme_asked(), title=title)
         return framable(make_response(page, code), assets().policy)
     if request.endpoint == "embed.badge":
-        svg = badges.render(label=ngettext("signature", "signatures", 2), value="?", title=_("Campaign not found"))
+        svg = badges.render(label=ngettext("signature", "signatures", 2), value="?", title=title)
         return current_app.response_class(svg, status=code, mimetype="image/svg+xml")
     return json_error(error)
