@@ -75,8 +75,8 @@ def error_response(error: HTTPException):
 def database_unavailable(error: SQLAlchemyError):
     """503 with Retry-After, in the shape of the resource asked for (a page, JSON, the widget, the badge).
 
-    Nothing was stored (the transaction never committed), and the pool replaces the broken
-    connection (pool_pre_ping on PostgreSQL), so the same server recovers by itself.
+    The request's transaction is rolled back (a signature is stored only by its commit), and the
+    pool replaces the broken connection (pool_pre_ping on PostgreSQL): the same server recovers by itself.
     """
     # The driver's own words only: the statement's parameters may hold a signer's name and address.
     reason = str(getattr(error, "orig", None) or type(error).__name__).strip().splitlines() or [""]
