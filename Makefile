@@ -9,7 +9,7 @@ TRANSLATIONS := petitions/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint messages translations clean bench bench-count bench-export bench-signing
+.PHONY: run test lint security messages translations clean bench bench-count bench-export bench-signing
 
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
@@ -19,7 +19,7 @@ run: $(VENV)/.installed-app .env translations
 	@echo "  $(FLASK) create-organizer you@example.org --coalition wechoose-coalition --role owner"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev translations node_modules/.package-lock.json
+test: $(VENV)/.installed-dev translations node_modules/.package-lock.json security
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto
@@ -39,6 +39,14 @@ bench-count: $(VENV)/.installed-dev translations
 # What the trust features cost a signer, beside a hello-world ceiling (needs wrk; not part of make test).
 bench-signing: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/signing_throughput.py $(BENCH_ARGS)
+
+# bandit over the application (settings in pyproject.toml), then known vulnerabilities in the
+# pinned requirements. A vulnerability fails the run; a vulnerability service that cannot be
+# reached (or knows none of the packages) only warns, loudly, since nothing was checked.
+# AUDIT_ARGS passes options to pip-audit, e.g. AUDIT_ARGS="-s osv".
+security: $(VENV)/.installed-dev
+	$(BIN)/bandit -c pyproject.toml -q -r petitions
+	$(BIN)/python tools/audit_dependencies.py requirements.txt $(AUDIT_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -25,6 +25,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.from_mapping(config.from_environ(environ))
     app.session_interface = sharing.SessionInterface()
+    app.url_map.converters["default"] = security.Segment  # before any route is added
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = configure_engine(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)

@@ -11,6 +11,7 @@ from werkzeug.http import generate_etag
 
 from . import catalog, cities, openapi, paging, privacy, rankings, tallies
 from .extensions import limiter
+from .forms import clean_line
 from .links import absolute_url
 from .microcache import RecentAnswers
 from .models import DemandUpdate, Petition
@@ -151,7 +152,7 @@ def petition_cities(slug: str):
     petition = catalog.public_petition(slug)
     limit, offset = paging.limit_and_offset()
     country = country_code("country")
-    region = request.args.get("region", "").strip()[:100] or None
+    region = clean_line(request.args.get("region", ""))[:100] or None
     page = rankings.city_page(petition.id, country=country, region=region, limit=limit, offset=offset)
     filters = {key: value for key, value in (("country", country), ("region", region)) if value}
     return jsonify(

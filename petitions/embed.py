@@ -51,7 +51,7 @@ def _inline(path: Path, closing_tag: str) -> tuple[Markup, str]:
     if closing_tag in text.lower():
         raise ValueError(f"{path.name} must not contain {closing_tag}")
     digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
-    return Markup(text), f"'sha256-{digest}'"  # noqa: S704 - our own file, checked above
+    return Markup(text), f"'sha256-{digest}'"  # noqa: S704 - our own file, checked above  # nosec B704
 
 
 @cache
@@ -155,10 +155,11 @@ def oembed_answer():
 def error(error: HTTPException):
     """Errors in the shape each resource's users can take in: a frame, an image, JSON."""
     code = error.code or 500
+    title = _("Temporarily unavailable") if code == 503 else _("Campaign not found")  # 503: see errors.py
     if request.endpoint == "embed.widget":
-        page = render_template("embed/missing.html", assets=assets(), theme=theme_asked())
+        page = render_template("embed/missing.html", assets=assets(), theme=theme_asked(), title=title)
         return framable(make_response(page, code), assets().policy)
     if request.endpoint == "embed.badge":
-        svg = badges.render(label=ngettext("signature", "signatures", 2), value="?", title=_("Campaign not found"))
+        svg = badges.render(label=ngettext("signature", "signatures", 2), value="?", title=title)
         return current_app.response_class(svg, status=code, mimetype="image/svg+xml")
     return json_error(error)

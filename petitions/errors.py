@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from .extensions import db
+
+# What the database's driver raises when it cannot be reached (refused, dropped, restarting), as
+# opposed to a query it refuses: the request may well succeed a moment later.
+UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError)
+# Seconds a client should wait before asking again when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: _l("Something in that request was not right. Please go back and try again."),
@@ -66,12 +72,24 @@ def error_response(error: HTTPException):
     return response, code
 
 
-def database_unavailable(error: OperationalError):
-    with suppress(OperationalError):  # the connection is gone; the pool replaces it
+def database_unavailable(error: SQLAlchemyError):
+    """503 with Retry-After, in the shape of the resource asked for (a page, JSON, the widget, the badge).
+
+    The request's transaction is rolled back (a signature is stored only by its commit), and the
+    pool replaces the broken connection (pool_pre_ping on PostgreSQL): the same server recovers by itself.
+    """
+    # The driver's own words only: the statement's parameters may hold a signer's name and address.
+    reason = str(getattr(error, "orig", None) or type(error).__name__).strip().splitlines() or [""]
+    current_app.logger.warning("database unavailable: %s", reason[0])
+    with suppress(SQLAlchemyError):
         db.session.rollback()
-    return error_response(ServiceUnavailable())
+    # Through Flask's own dispatch, so that a blueprint's error handler (embed.py) shapes the answer.
+    response = current_app.make_response(current_app.handle_http_exception(ServiceUnavailable()))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def register(app) -> None:
     app.register_error_handler(HTTPException, error_response)
-    app.register_error_handler(OperationalError, database_unavailable)
+    for unreachable in UNREACHABLE:
+        app.register_error_handler(unreachable, database_unavailable)

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 
 from . import sql
+from .forms import clean_line
 from .models import City, Endorsement, Signature, SignatureState
 
 MAX_SEARCH = 200
@@ -154,6 +155,7 @@ def _start_of(day: date) -> datetime:
 
 def _text(limit: int):
     def parse(raw: str) -> str:
+        raw = clean_line(raw)  # as the forms do: no control characters (PostgreSQL refuses NUL)
         if len(raw) > limit:
             raise ValueError(_l("Use at most %(limit)s characters.", limit=limit))
         return raw

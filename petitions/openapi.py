@@ -259,6 +259,14 @@ TOO_MANY = {
     },
 }
 
+UNAVAILABLE = {
+    **_error("The database cannot be reached for a moment; nothing changed. Ask again after Retry-After."),
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait before asking again.", "schema": {"type": "integer"}},
+        "Access-Control-Allow-Origin": SHARED_HEADERS["Access-Control-Allow-Origin"],
+    },
+}
+
 
 def _get(summary: str, description: str, schema: str, parameters: list, errors: dict) -> dict:
     return {
@@ -278,6 +286,7 @@ def _get(summary: str, description: str, schema: str, parameters: list, errors: 
                 },
                 **{status: _error(text) for status, text in errors.items()},
                 "429": TOO_MANY,
+                "503": UNAVAILABLE,
             },
         }
     }

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from . import tallies
 from .extensions import db
+from .forms import clean_line
 from .gazetteer import region_code
 from .microcache import RecentAnswers
 from .models import City
@@ -142,7 +143,7 @@ class CityQuery:
             sort = int(number)
         country = args.get("country", "").strip().upper()
         country = country if len(country) == 2 and country.isascii() and country.isalpha() else None
-        region = args.get("region", "").strip()[:100] if country else ""
+        region = clean_line(args.get("region", ""))[:100] if country else ""
         page = args.get("page", "")
         page = int(page) if page.isascii() and page.isdigit() and len(page) <= 5 else 1
         return cls(sort, country, region or None, min(max(page, 1), MAX_PAGE))

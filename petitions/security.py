@@ -1,6 +1,7 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the URL segments no page can have."""
 
 from flask import current_app
+from werkzeug.routing import UnicodeConverter
 
 # No inline scripts or styles, nothing from other origins, and no framing: only the embed
 # widget may be framed, and its view sends a policy of its own.
@@ -31,3 +32,13 @@ def set_headers(response):
     if "x-frame-options" not in present and "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
         headers.add("X-Frame-Options", "DENY")
     return response
+
+
+class Segment(UnicodeConverter):
+    """The default URL converter (``<slug>``, ``<token>``), refusing NUL: no slug or token holds
+    one and PostgreSQL cannot even compare text with it, so such a URL matches no route (404)
+    instead of reaching a query. oEmbed matches petition URLs through the same map."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)

@@ -190,7 +190,7 @@ def seed_signatures(
     lock: nobody else can sign meanwhile, so seed a database that is not taking signatures.
     """
     started = time.monotonic()
-    rng = random.Random(seed)  # noqa: S311 - made-up signers, not secrets
+    rng = random.Random(seed)  # noqa: S311 - made-up signers, not secrets  # nosec B311
     now = now or utcnow()
     signers = Signers(petition, rng)
     token = secrets.token_hex(4)  # keeps this run's addresses apart from any earlier run's

@@ -25,7 +25,21 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, bindparam, case, func, or_, select, text, true, type_coerce, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    type_coerce,
+    union_all,
+    update,
+)
 
 from .extensions import db
 from .models import City, CityTally, DailyTally, Demand, DemandCityTally, Endorsement, Petition, Signature
@@ -348,6 +362,11 @@ def demand_support(petition_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
+def whole_sum(column):
+    """SUM as a whole number: PostgreSQL sums bigints as numeric, which would reach JSON as a string."""
+    return cast(func.sum(column), BigInteger)
+
+
 def city_counts_subquery(petition_id: int, city_ids: Collection[int] | None = None):
     """Confirmed signatures per city (``city_id``, ``n``), of the given cities only if given."""
     stored = select(CityTally.city_id, CityTally.count.label("n")).where(CityTally.petition_id == petition_id)
@@ -357,7 +376,7 @@ def city_counts_subquery(petition_id: int, city_ids: Collection[int] | None = No
         waiting = waiting.where(Signature.city_id.in_(city_ids))
     both = union_all(stored, waiting.group_by(Signature.city_id)).subquery()
     return (
-        select(both.c.city_id, func.sum(both.c.n).label("n"))
+        select(both.c.city_id, whole_sum(both.c.n).label("n"))
         .group_by(both.c.city_id)
         .having(func.sum(both.c.n) > 0)
         .subquery()
@@ -378,7 +397,7 @@ def demand_counts_subquery(petition_id: int, demand_id: int, city_ids: Collectio
         stored = stored.where(DemandCityTally.city_id.in_(city_ids))
         waiting = waiting.where(Signature.city_id.in_(city_ids))
     both = union_all(stored, waiting.group_by(Signature.city_id)).subquery()
-    return select(both.c.city_id, func.sum(both.c.n).label("n")).group_by(both.c.city_id).subquery()
+    return select(both.c.city_id, whole_sum(both.c.n).label("n")).group_by(both.c.city_id).subquery()
 
 
 # Past this many candidates a ranking reads every city of the petition instead (see ranked_cities()).
@@ -481,7 +500,7 @@ def demand_city_counts(petition_id: int, city_ids: Sequence[int]) -> dict[tuple[
         .group_by(Endorsement.demand_id, Signature.city_id),
     ).subquery()
     rows = db.session.execute(
-        select(both.c.demand_id, both.c.city_id, func.sum(both.c.n)).group_by(both.c.demand_id, both.c.city_id)
+        select(both.c.demand_id, both.c.city_id, whole_sum(both.c.n)).group_by(both.c.demand_id, both.c.city_id)
     )
     return {(demand_id, city_id): n for demand_id, city_id, n in rows if n}
 
@@ -494,7 +513,7 @@ def daily_counts(petition_id: int) -> list[tuple[date, int]]:
         select(day.label("day"), func.count().label("n")).where(*uncounted(petition_id)).group_by(day),
     ).subquery()
     rows = db.session.execute(
-        select(both.c.day, func.sum(both.c.n)).group_by(both.c.day).having(func.sum(both.c.n) > 0).order_by(both.c.day)
+        select(both.c.day, whole_sum(both.c.n)).group_by(both.c.day).having(func.sum(both.c.n) > 0).order_by(both.c.day)
     )
     return [(_as_date(d), n) for d, n in rows]
 

@@ -9,4 +9,5 @@ _renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 
 
 def markdown(source: str) -> Markup:
-    return Markup(_renderer.render(source or ""))  # noqa: S704 - html is disabled above
+    html = _renderer.render(source or "")
+    return Markup(html)  # noqa: S704 - html is disabled above  # nosec B704

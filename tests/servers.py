@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -34,6 +34,12 @@ class Server:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def crash(self) -> None:
+        """SIGKILL the master and every worker at once (their own process group), as a power cut would."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=15)
+
 
 @contextmanager
 def gunicorn(
@@ -50,19 +56,20 @@ def gunicorn(
             # after 2 s by default, racing the next request sent on it).
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
              "--threads", str(threads), "--graceful-timeout", "5", "--keep-alive", "30", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            # A process group of its own: a test can kill the master and its workers together.
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
         wait_until_up(server)
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.crash()
 
 
 def wait_until_up(server: Server, timeout: float = 30) -> None:

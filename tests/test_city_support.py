@@ -137,6 +137,8 @@ def test_the_cities_api_gives_every_city_with_its_demands(client, app, campaign)
     assert client.get(f"/api/v1/petitions/{campaign.slug}/cities?country=U").status_code == 400
     assert client.get(f"/api/v1/petitions/{campaign.slug}/cities?limit=0").status_code == 400
     assert client.get("/api/v1/petitions/nope/cities").status_code == 404
+    assert client.get(f"/api/v1/petitions/{campaign.slug}/cities?country=US&region=I%00L").status_code == 200
+    assert client.get("/api/v1/cities?q=chi%00cago&country=US").status_code == 200
 
 
 def test_the_petition_json_has_its_top_cities(client, campaign):

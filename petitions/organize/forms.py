@@ -73,7 +73,10 @@ class ActionForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address."))])
+    # Control characters dropped: no account's address has one, and PostgreSQL cannot compare NUL.
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address."))], filters=[clean_line]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
