@@ -81,6 +81,8 @@ def thanks(slug: str):
 def cities(slug: str):
     petition = public_petition(slug)
     query = rankings.CityQuery.from_args(request.args, {demand.id for demand in petition.demands})
+    regions = rankings.regions(petition.id, query.country) if query.country else []
+    query = query.among(regions)
     page = query.fetch(petition.id)
     daily = tallies.daily_counts(petition.id)
     return render_template(
@@ -90,7 +92,7 @@ def cities(slug: str):
         page=page,
         count=tallies.signature_count(petition.id),
         countries=rankings.countries(petition.id),
-        regions=rankings.regions(petition.id, query.country) if query.country else [],
+        regions=regions,
         chart=charts.bar_chart([(row.city.name, row.value(query.sort)) for row in page.rows[:10]]),
         daily=daily,
         line=charts.line_chart(daily),

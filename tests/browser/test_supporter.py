@@ -163,7 +163,9 @@ def test_spanish_reader(make_page, live_server):
     assert page.get_by_role("heading", level=1).inner_text() == "Gracias por firmar"
 
 
-@pytest.mark.parametrize("path", ["/", "/petitions/wechoose", "/petitions/wechoose/thanks", "/petitions/nope"])
+@pytest.mark.parametrize(
+    "path", ["/", "/petitions/wechoose", "/petitions/wechoose/thanks", "/petitions/wechoose/cities", "/petitions/nope"]
+)
 def test_no_serious_accessibility_violations(page, live_server, path):
     page.goto(live_server.url + path)
     assert axe_violations(page) == []
