@@ -9,7 +9,7 @@ TRANSLATIONS := petitions/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint messages translations clean bench bench-count bench-export bench-signing
+.PHONY: run test lint messages translations clean bench bench-count bench-export bench-signing screenshots
 
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
@@ -38,6 +38,11 @@ bench-count: $(VENV)/.installed-dev translations
 # What the trust features cost a signer, beside a hello-world ceiling (needs wrk; not part of make test).
 bench-signing: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/signing_throughput.py $(BENCH_ARGS)
+
+# The README's screenshots, in static/img/screenshots/: the demo with 12,000 signatures on a
+# throw-away SQLite database, photographed by the system's Chromium (CHROMIUM=...). Not part of make test.
+screenshots: $(VENV)/.installed-dev translations
+	$(BIN)/python tests/browser/screenshots.py $(SCREENSHOTS_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
