@@ -9,7 +9,7 @@ TRANSLATIONS := petitions/translations
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint security messages translations clean bench bench-count bench-export bench-signing
+.PHONY: run test lint security messages translations clean bench bench-count bench-export bench-signing screenshots
 
 run: $(VENV)/.installed-app .env translations
 	$(FLASK) db upgrade
@@ -47,6 +47,11 @@ bench-signing: $(VENV)/.installed-dev translations
 security: $(VENV)/.installed-dev
 	$(BIN)/bandit -c pyproject.toml -q -r petitions
 	$(BIN)/python tools/audit_dependencies.py requirements.txt $(AUDIT_ARGS)
+
+# The README's screenshots, in static/img/screenshots/: the demo with 12,000 signatures on a
+# throw-away SQLite database, photographed by the system's Chromium (CHROMIUM=...). Not part of make test.
+screenshots: $(VENV)/.installed-dev translations
+	$(BIN)/python tests/browser/screenshots.py $(SCREENSHOTS_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -81,8 +81,9 @@ def thanks(slug: str):
 def cities(slug: str):
     petition = public_petition(slug)
     query = rankings.CityQuery.from_args(request.args, {demand.id for demand in petition.demands})
-    page = query.fetch(petition.id)
     countries, regions = rankings.filter_choices(petition.id, query.country)
+    query = query.among(regions)
+    page = query.fetch(petition.id)
     daily = tallies.daily_counts(petition.id)
     return render_template(
         "public/cities.html",

@@ -6,7 +6,7 @@ never from the signatures themselves, so a page costs the same at ten signatures
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -160,6 +160,15 @@ class CityQuery:
             for key, value in values.items()
             if value and not (key == "sort" and value == TOTAL) and not (key == "page" and value == 1)
         }
+
+    def among(self, regions: list[str]) -> CityQuery:
+        """This query without a region that is not one of ``regions`` (those of its country): the
+        region a reader left chosen in the form when changing the country would match nothing,
+        while the form, which lists only the new country's regions, showed "All regions"."""
+        if not self.region or not self.country:
+            return self
+        code = region_code(self.region, self.country).upper()
+        return self if any(region.upper() == code for region in regions) else replace(self, region=None)
 
     def fetch(self, petition_id: int) -> CityPage:
         return city_page(

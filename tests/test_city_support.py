@@ -201,3 +201,8 @@ def test_a_page_read_through_the_index_equals_the_same_page_of_the_whole_ranking
                 page = tallies.ranked_cities(petition.id, demand_id=demand_id, where=where, limit=limit, offset=offset)
                 assert page == whole[offset : offset + limit], (demand_id, where, limit, offset)
             assert tallies.cities_with_signatures(petition.id, where) == len(whole)
+
+
+def test_a_region_left_over_from_another_country_is_dropped(client, campaign):
+    page = client.get(f"/petitions/{campaign.slug}/cities?country=CA&region=IL").get_data(as_text=True)
+    assert table_cities(page) == ["Toronto"]

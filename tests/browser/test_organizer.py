@@ -8,10 +8,12 @@ import re
 
 import pytest
 
+from petitions import addresses, tallies
 from petitions.extensions import db
 from petitions.models import Coalition, Petition
 from tests.browser.conftest import axe_violations
 from tests.conftest import PASSWORD
+from tests.test_trust_pages import failed_confirmation
 
 
 @pytest.fixture
@@ -63,6 +65,62 @@ def test_an_organizer_records_a_won_demand_and_exports_the_signers(page, live_se
     names = {row["email"]: row["name"] for row in rows}
     assert names["rosa@example.org"] == "Rosa Martínez"
     assert names["kofi@example.org"].startswith("'=")  # neutralized: a spreadsheet shows it, never runs it
+
+
+def source_row(section, source: str):
+    return section.locator("tbody tr").filter(has_text=source)
+
+
+def test_an_organizer_strikes_out_a_flood_from_one_email_domain(page, live_server, campaign, sign):
+    petition, organizer = campaign
+    flood = addresses.ip_hash("203.0.113.9")
+    for n in range(6):
+        sign(petition, f"bot{n}@spam.example", ip_hash=flood)
+    tallies.recount(petition.id)
+    db.session.commit()
+    failed_confirmation(petition, sign, "patricia@example.net")
+    log_in(page, live_server, organizer)
+
+    page.get_by_role("link", name=petition.title).click()
+    page.get_by_role("link", name="Floods and held signatures").click()
+    page.wait_for_url(re.compile(r"/organize/petitions/wechoose/trust$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Floods and held signatures"
+    assert axe_violations(page) == []
+    assert "9 confirmed signatures count toward the goal." in page.locator(".lead").inner_text()
+    domains = page.get_by_role("region", name="Busiest email domains")
+    flood_row = source_row(domains, "spam.example")
+    assert flood_row.locator("td").all_inner_texts()[:4] == ["6", "6", "0", "0"]  # signatures, confirmed, held, struck
+
+    flood_row.get_by_role("link", name="Strike out all… spam.example").click()
+    page.wait_for_url(re.compile(r"/trust/strike\?domain=spam\.example$"))
+    assert "This strikes out 6 signatures" in page.locator(".lead").inner_text()
+    assert axe_violations(page) == []
+    # Without a reason nothing happens, and the error says so beside the field.
+    page.get_by_role("button", name="Strike out 6 signatures").click()
+    assert "Give a reason." in page.locator(".field__error").inner_text()
+    assert axe_violations(page) == []
+    page.get_by_label("Reason").fill("Throwaway domain, all within a minute")
+    page.get_by_role("button", name="Strike out 6 signatures").click()
+
+    page.wait_for_url(re.compile(r"/organize/petitions/wechoose/trust$"))
+    assert "6 signatures are struck out." in page.get_by_role("main").inner_text()
+    assert "3 confirmed signatures count toward the goal." in page.locator(".lead").inner_text()
+    assert source_row(domains, "spam.example").locator("td").all_inner_texts()[:4] == ["6", "0", "0", "6"]
+    assert source_row(domains, "spam.example").get_by_role("link", name=re.compile("Strike out")).count() == 0
+    assert axe_violations(page) == []
+
+    # The mail that could not be delivered, from the dashboard.
+    page.goto(f"{live_server.url}/organize/")
+    page.get_by_role("link", name="Failed emails").click()
+    page.wait_for_url(re.compile(r"/organize/coalitions/wechoose-coalition/mail$"))
+    row = page.locator("tbody tr")
+    assert row.count() == 1
+    assert "SMTPRecipientsRefused" in row.inner_text()
+    assert "patricia@example.net" not in row.inner_text()  # masked
+    assert axe_violations(page) == []
+    row.get_by_role("button", name=re.compile(r"^Retry")).click()
+    page.wait_for_url(re.compile(r"/mail$"))
+    assert "The email is back in the queue" in page.get_by_role("main").inner_text()
 
 
 @pytest.mark.parametrize(

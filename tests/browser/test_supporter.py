@@ -98,9 +98,25 @@ def test_an_error_stands_beside_its_field_and_is_fixed_without_retyping(page, li
     assert count_on(page, live_server) == 1
 
 
+def test_the_city_field_suggests_cities_as_one_types(page, live_server):
+    page.goto(f"{live_server.url}/petitions/wechoose")
+    city = page.get_by_label("City or town")
+    city.press_sequentially("Chica")
+
+    # The script tied a list of suggestions to the field, and filled it from the API.
+    suggestions = page.locator(f"datalist#{city.get_attribute('list')} option")
+    suggestions.and_(page.locator("[value*=Chicago]")).first.wait_for(state="attached")
+    assert any("Chicago" in option for option in suggestions.evaluate_all("options => options.map(o => o.value)"))
+
+
 def test_everything_works_without_javascript(make_page, live_server):
     page = make_page(java_script_enabled=False)
     page.goto(f"{live_server.url}/petitions/wechoose")
+    # The city field is a plain text field: no suggestions list.
+    city = page.get_by_label("City or town")
+    assert city.get_attribute("type") == "text"
+    assert city.get_attribute("list") is None
+    assert page.locator("datalist").count() == 0
     fill_the_form(page, email="")
     page.get_by_role("button", name="Sign", exact=True).click()
     assert "Enter your email address." in page.locator("#email-error").inner_text()
@@ -163,7 +179,9 @@ def test_spanish_reader(make_page, live_server):
     assert page.get_by_role("heading", level=1).inner_text() == "Gracias por firmar"
 
 
-@pytest.mark.parametrize("path", ["/", "/petitions/wechoose", "/petitions/wechoose/thanks", "/petitions/nope"])
+@pytest.mark.parametrize(
+    "path", ["/", "/petitions/wechoose", "/petitions/wechoose/thanks", "/petitions/wechoose/cities", "/petitions/nope"]
+)
 def test_no_serious_accessibility_violations(page, live_server, path):
     page.goto(live_server.url + path)
     assert axe_violations(page) == []
