@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from petitions import accounts, organizing, outbox
+from petitions import accounts, cities, organizing, outbox
 from petitions.extensions import db
-from petitions.models import DemandStatus, MailKind, MailStatus, OutboxMessage, Petition, Role, Signature
+from petitions.models import CityMapping, DemandStatus, MailKind, MailStatus, OutboxMessage, Petition, Role, Signature
 from petitions.models.types import utcnow
 
 OPEN_TO_ALL = {"organize.login", "organize.welcome", "organize.logout", "organize.dashboard"}
@@ -14,7 +14,8 @@ OPEN_TO_ALL = {"organize.login", "organize.welcome", "organize.logout", "organiz
 
 @pytest.fixture
 def victim(make_coalition, make_organizer, make_petition, sign):
-    """Riverside's petition, with a signature, a demand update, a failed email and an invited organizer."""
+    """Riverside's petition, with a signature, a demand update, a failed email, an invited organizer and
+    a spelling the gazetteer lacks."""
     coalition = make_coalition()
     owner = make_organizer("olga@example.org", coalition=coalition)
     petition = make_petition(coalition=coalition)
@@ -27,6 +28,7 @@ def victim(make_coalition, make_organizer, make_petition, sign):
     outbox.queue(MailKind.CONFIRM, signature_id)
     message = db.session.execute(db.select(OutboxMessage)).scalar_one()
     message.status = MailStatus.FAILED
+    spelling = cities.resolve("Chitown", "IL", "US")
     db.session.commit()
     return {
         "petition": petition,
@@ -37,6 +39,7 @@ def victim(make_coalition, make_organizer, make_petition, sign):
             "organizer_id": owner.id,
             "update_id": update.id,
             "message_id": message.id,
+            "city_id": spelling,
         },
         "invited": invited,
     }
@@ -76,7 +79,8 @@ def test_every_organizer_route_is_404_for_another_coalition(
                 response = client.get(path)
             else:
                 data = {"reason": "x", "action": "strike", "move": "close", "role": "owner", "text": "x"}
-                data.update(confirm="y", up_to="999")
+                data.update(confirm="y", up_to="999", city="Chicago, IL")
+                data[f"spelling-{victim['values']['city_id']}-city"] = "Chicago, IL"
                 response = organizer_post(path, data)
             assert response.status_code == 404, (method, path, response.status_code)
             walked.append((method, rule.rule))
@@ -93,6 +97,8 @@ def test_every_organizer_route_is_404_for_another_coalition(
         "/organize/petitions/<slug>/signatures/<int:signature_id>/remove",
         "/organize/coalitions/<slug>/mail",
         "/organize/coalitions/<slug>/mail/<int:message_id>/retry",
+        "/organize/coalitions/<slug>/cities",
+        "/organize/coalitions/<slug>/cities/<int:city_id>/map",
     }
     assert len(walked) >= 25
     db.session.expire_all()
@@ -100,6 +106,7 @@ def test_every_organizer_route_is_404_for_another_coalition(
     assert db.session.execute(db.select(Signature.state)).scalars().all() == ["confirmed"]
     assert [m.organizer.email for m in accounts.team(victim["coalition"])] == ["olga@example.org", "ines@example.org"]
     assert db.session.execute(db.select(OutboxMessage.status)).scalars().all() == ["failed"]
+    assert db.session.execute(db.select(CityMapping)).first() is None
 
 
 def test_a_visitor_is_sent_to_log_in_from_every_organizer_route(app, client, victim):
