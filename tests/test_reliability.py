@@ -17,7 +17,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from petitions import catalog, tallies
 from petitions.extensions import db
 from petitions.models import Signature
-from tests.conftest import form_fields
+from tests.conftest import PG_URL, form_fields
 from tests.servers import Browser, gunicorn
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -97,21 +97,20 @@ def test_signatures_answered_before_a_crash_are_kept_once_and_counted(app, datab
 # --- Two app servers, one PostgreSQL, one Redis ---------------------------------------------------
 
 
-@pytest.fixture
-def postgresql_only(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("two app servers share one PostgreSQL; SQLite is a single machine's database")
-    return database_url
+# Two app servers share one PostgreSQL; SQLite is a single machine's database. These run only on
+# PostgreSQL (with TEST_DATABASE_URL, as in CI).
+only_postgresql = pytest.mark.parametrize("database_url", ["postgresql"] if PG_URL else [], indirect=True)
 
 
-def test_signing_spread_over_two_servers_keeps_tallies_exact(app, postgresql_only, make_petition, tmp_path):
+@only_postgresql
+def test_signing_spread_over_two_servers_keeps_tallies_exact(app, database_url, make_petition, tmp_path):
     petition = make_petition()
     browsers = 12
     shared = {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "TALLY_FOLD_EVERY": "3"}
 
     with (
-        gunicorn(postgresql_only, tmp_path, workers=1, threads=4, **shared) as first,
-        gunicorn(postgresql_only, tmp_path, workers=1, threads=4, **shared) as second,
+        gunicorn(database_url, tmp_path, workers=1, threads=4, **shared) as first,
+        gunicorn(database_url, tmp_path, workers=1, threads=4, **shared) as second,
     ):
         supporters = [Browser((first, second)[n % 2].url) for n in range(browsers)]
         tokens = [supporter.open_petition(petition.slug) for supporter in supporters]
@@ -139,7 +138,8 @@ def test_signing_spread_over_two_servers_keeps_tallies_exact(app, postgresql_onl
     assert tallies.signature_count(petition.id) == browsers
 
 
-def test_the_sign_rate_limit_is_shared_by_both_servers(app, postgresql_only, make_petition, tmp_path):
+@only_postgresql
+def test_the_sign_rate_limit_is_shared_by_both_servers(app, database_url, make_petition, tmp_path):
     petition = make_petition()
     limited = {
         "REDIS_URL": REDIS_URL,
@@ -149,8 +149,8 @@ def test_the_sign_rate_limit_is_shared_by_both_servers(app, postgresql_only, mak
     }
 
     with (
-        gunicorn(postgresql_only, tmp_path, workers=1, threads=2, **limited) as first,
-        gunicorn(postgresql_only, tmp_path, workers=1, threads=2, **limited) as second,
+        gunicorn(database_url, tmp_path, workers=1, threads=2, **limited) as first,
+        gunicorn(database_url, tmp_path, workers=1, threads=2, **limited) as second,
     ):
         browsers = [Browser(first.url), Browser(second.url)]
         tokens = [browser.open_petition(petition.slug) for browser in browsers]
@@ -241,15 +241,16 @@ def through(url: str, proxy: Proxy) -> str:
     return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
 
 
+@only_postgresql
 def test_while_postgresql_is_unreachable_people_get_a_503_and_the_server_recovers(
-    app, postgresql_only, make_petition, tmp_path
+    app, database_url, make_petition, tmp_path
 ):
     petition = make_petition()
-    target = make_url(postgresql_only)
+    target = make_url(database_url)
     proxy = Proxy((target.host or "127.0.0.1", target.port or 5432))
     slug = petition.slug
     try:
-        with gunicorn(through(postgresql_only, proxy), tmp_path, workers=1, threads=2) as server:
+        with gunicorn(through(database_url, proxy), tmp_path, workers=1, threads=2) as server:
             browser = Browser(server.url)
             token = browser.open_petition(slug)
             assert browser.sign(slug, token, form_fields(petition, email="before@example.org")).status_code == 303
