@@ -21,7 +21,7 @@ class City(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     geonameid: Mapped[int | None] = mapped_column(Integer, unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(200), index=True)  # see cities.city_key()
+    key: Mapped[str] = mapped_column(String(200), index=True)  # see gazetteer.city_key()
     country: Mapped[str] = mapped_column(String(2))
     region: Mapped[str] = mapped_column(String(100), default="")
     latitude: Mapped[float | None] = mapped_column(Float)
