@@ -90,7 +90,6 @@ def cities(slug: str):
         petition=petition,
         query=query,
         page=page,
-        count=tallies.signature_count(petition.id),
         countries=countries,
         regions=regions,
         chart=charts.bar_chart([(row.city.name, row.value(query.sort)) for row in page.rows[:10]]),

@@ -86,29 +86,27 @@ def top_cities(petition_id: int, n: int = 5) -> list[CitySupport]:
     return city_page(petition_id, limit=n).rows
 
 
-def countries(petition_id: int) -> list[str]:
-    """The countries the petition's signers live in, most signatures first: the page's filter."""
+def _places(petition_id: int, column, *where) -> list[str]:
+    """Distinct values of a City column among the petition's cities, most signatures first."""
     counts = city_counts_subquery(petition_id)
     rows = db.session.execute(
-        select(City.country)
+        select(column)
         .join(counts, counts.c.city_id == City.id)
-        .group_by(City.country)
-        .order_by(func.sum(counts.c.n).desc(), City.country)
+        .where(*where)
+        .group_by(column)
+        .order_by(func.sum(counts.c.n).desc(), column)
     )
     return list(rows.scalars())
+
+
+def countries(petition_id: int) -> list[str]:
+    """The countries the petition's signers live in, most signatures first: the page's filter."""
+    return _places(petition_id, City.country)
 
 
 def regions(petition_id: int, country: str) -> list[str]:
     """The regions (GeoNames codes) of one country among the petition's cities, most signatures first."""
-    counts = city_counts_subquery(petition_id)
-    rows = db.session.execute(
-        select(City.region)
-        .join(counts, counts.c.city_id == City.id)
-        .where(City.country == country.upper(), City.region != "")
-        .group_by(City.region)
-        .order_by(func.sum(counts.c.n).desc(), City.region)
-    )
-    return list(rows.scalars())
+    return _places(petition_id, City.region, City.country == country.upper(), City.region != "")
 
 
 # The filter's choices read every city of a petition; each server process reuses them for a minute
