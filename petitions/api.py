@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.http import generate_etag
 
-from . import catalog, cities, openapi, paging, privacy, rankings, tallies
+from . import catalog, cities, figures, openapi, paging, rankings, tallies
 from .extensions import limiter
 from .forms import clean_line
 from .links import absolute_url
-from .microcache import RecentAnswers
+from .microcache import recent_answers
 from .models import DemandUpdate, Petition
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -91,7 +91,8 @@ def country_code(name: str) -> str | None:
 
 
 def petition_document(petition: Petition) -> dict:
-    support = tallies.demand_support(petition.id)
+    shown = figures.petition_figures(petition.id)
+    support = shown.demand_support
     return {
         "slug": petition.slug,
         "title": petition.title,
@@ -102,7 +103,7 @@ def petition_document(petition: Petition) -> dict:
         "url": absolute_url("public.petition", slug=petition.slug),
         "state": petition.state.value,
         "goal": petition.goal,
-        "signature_count": tallies.signature_count(petition.id),
+        "signature_count": shown.signature_count,
         "default_country": petition.default_country,
         "demands": [
             {
@@ -118,11 +119,11 @@ def petition_document(petition: Petition) -> dict:
             }
             for demand in petition.demands
         ],
-        "top_cities": [city_support_document(row, petition) for row in rankings.top_cities(petition.id)],
+        "top_cities": [city_support_document(row, petition) for row in shown.top_cities],
         # Only signers who chose to be shown, and only their first name and city.
         "recent_signers": [
             {"first_name": signer.first_name, "city": signer.city, "signed_at": timestamp(signer.signed_at)}
-            for signer in privacy.public_signers(petition.id)
+            for signer in shown.public_signers
         ],
     }
 
@@ -153,7 +154,7 @@ def petition_cities(slug: str):
     limit, offset = paging.limit_and_offset()
     country = country_code("country")
     region = clean_line(request.args.get("region", ""))[:100] or None
-    page = rankings.city_page(petition.id, country=country, region=region, limit=limit, offset=offset)
+    page = figures.city_page(petition.id, country=country, region=region, limit=limit, offset=offset)
     filters = {key: value for key, value in (("country", country), ("region", region)) if value}
     return jsonify(
         cities=[city_support_document(row, petition) for row in page.rows],
@@ -184,15 +185,10 @@ def count_answer(slug: str) -> tuple[bytes, str]:
     return body, generate_etag(body)
 
 
-@bp.record_once
-def keep_recent_counts(state) -> None:
-    state.app.extensions["recent_counts"] = RecentAnswers(state.app.config["COUNT_CACHE_SECONDS"])
-
-
 # Widgets poll this one: each server process reads a petition's count at most once a second.
 @bp.get("/petitions/<slug>/count")
 def count(slug: str):
-    body, etag = current_app.extensions["recent_counts"].get(slug, lambda: count_answer(slug))
+    body, etag = recent_answers("counts").get(slug, lambda: count_answer(slug))
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag)  # the same tag sharing.py would compute, kept with the answer
     return response

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.exceptions import NotImplemented as FormatNotImplemented
 
-from . import badges, oembed, tallies
+from . import badges, figures, oembed, tallies
 from .errors import json_error
 from .links import absolute_url
 from .public import public_petition
@@ -105,13 +105,14 @@ def framable(response, policy: str):
 @bp.get("/petitions/<slug>/embed")
 def widget(slug: str):
     petition = public_petition(slug)
+    shown = figures.petition_figures(petition.id)
     page = render_template(
         "embed/widget.html",
         petition=petition,
         widget=Widget.for_request(slug),
         assets=assets(),
-        count=tallies.signature_count(petition.id),
-        cities=tallies.city_counts(petition.id, limit=3),
+        count=shown.signature_count,
+        cities=shown.top_cities[:3],
     )
     return framable(make_response(page), assets().policy)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from . import catalog, charts, notifications, privacy, rankings, signing, tallies, tokens
+from . import catalog, charts, figures, notifications, rankings, signing, tallies, tokens
 from .addresses import client_ip_hash
 from .extensions import csrf, db, limiter
 from .forms import ButtonForm, SignForm
@@ -83,8 +83,8 @@ def cities(slug: str):
     query = rankings.CityQuery.from_args(request.args, {demand.id for demand in petition.demands})
     countries, regions = rankings.filter_choices(petition.id, query.country)
     query = query.among(regions)
-    page = query.fetch(petition.id)
-    daily = tallies.daily_counts(petition.id)
+    page = figures.city_page(petition.id, **query.page_arguments)
+    daily = figures.daily_counts(petition.id)
     return render_template(
         "public/cities.html",
         petition=petition,
@@ -99,16 +99,17 @@ def cities(slug: str):
 
 
 def render_petition(petition: Petition, form: SignForm, status: int = 200):
+    shown = figures.petition_figures(petition.id)
     return (
         render_template(
             "public/petition.html",
             petition=petition,
             form=form,
-            count=tallies.signature_count(petition.id),
-            support=tallies.demand_support(petition.id),
-            top_cities=tallies.city_counts(petition.id, limit=5),
+            count=shown.signature_count,
+            support=shown.demand_support,
+            top_cities=shown.top_cities,
             embed=embed_snippets(petition.slug, petition.text("title", current_locale())),
-            public_signers=privacy.public_signers(petition.id),
+            public_signers=shown.public_signers,
         ),
         status,
     )

@@ -168,12 +168,13 @@ class CityQuery:
         code = region_code(self.region, self.country).upper()
         return self if any(region.upper() == code for region in regions) else replace(self, region=None)
 
-    def fetch(self, petition_id: int) -> CityPage:
-        return city_page(
-            petition_id,
-            sort=self.sort,
-            country=self.country,
-            region=self.region,
-            limit=PAGE_SIZE,
-            offset=(self.page - 1) * PAGE_SIZE,
-        )
+    @property
+    def page_arguments(self) -> dict:
+        """city_page()'s arguments for this view."""
+        return {
+            "sort": self.sort,
+            "country": self.country,
+            "region": self.region,
+            "limit": PAGE_SIZE,
+            "offset": (self.page - 1) * PAGE_SIZE,
+        }

@@ -246,7 +246,7 @@ def test_each_server_reuses_a_count_for_a_moment(client, app, make_petition, sig
 
     now = [0.0]
     monkeypatch.setattr(microcache, "monotonic", lambda: now[0])
-    app.extensions["recent_counts"].seconds = 1
+    app.config["COUNT_CACHE_SECONDS"] = 1
     petition = make_petition()
     sign(petition)
     url = f"/api/v1/petitions/{petition.slug}/count"

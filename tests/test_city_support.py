@@ -206,3 +206,58 @@ def test_a_page_read_through_the_index_equals_the_same_page_of_the_whole_ranking
 def test_a_region_left_over_from_another_country_is_dropped(client, campaign):
     page = client.get(f"/petitions/{campaign.slug}/cities?country=CA&region=IL").get_data(as_text=True)
     assert table_cities(page) == ["Toronto"]
+
+
+def test_public_figures_are_kept_for_a_moment_per_question(app, client, campaign, sign, monkeypatch):
+    from petitions import microcache
+
+    now = [0.0]
+    monkeypatch.setattr(microcache, "monotonic", lambda: now[0])
+    app.config["COUNT_CACHE_SECONDS"] = 1
+    second = campaign.demands[1].id
+    cities_url = f"/petitions/{campaign.slug}/cities"
+    api_url = f"/api/v1/petitions/{campaign.slug}/cities"
+
+    def shown() -> dict:
+        petition = client.get(f"/api/v1/petitions/{campaign.slug}").json
+        return {
+            "count": petition["signature_count"],
+            "first city": petition["top_cities"][0]["name"],
+            "page": client.get(f"/petitions/{campaign.slug}").get_data(as_text=True).count("Toronto"),
+            "by total": table_cities(client.get(cities_url).get_data(as_text=True))[:2],
+            "by demand": table_cities(client.get(f"{cities_url}?sort=demand-{second}").get_data(as_text=True))[:2],
+            "in Canada": table_cities(client.get(f"{cities_url}?country=CA").get_data(as_text=True)),
+            "second of the API": [c["name"] for c in client.get(f"{api_url}?limit=1&offset=1").json["cities"]],
+        }
+
+    before = shown()
+    # Each question keeps its own answer: a page sorted by a demand is not the page by total.
+    assert before == {"count": 11, "first city": "Chicago", "page": 1, "by total": ["Chicago", "Detroit"],
+                      "by demand": ["Detroit", "Springfield"], "in Canada": ["Toronto"],
+                      "second of the API": ["Detroit"]}  # fmt: skip
+    for n in range(5):
+        sign(campaign, f"tor{n}@example.org", city="Toronto", country="CA")
+    now[0] = 0.9
+    assert shown() == before
+    now[0] = 1.0
+    after = shown()
+    assert after["count"] == 16 and after["first city"] == "Toronto" and after["by total"] == ["Toronto", "Chicago"]
+    # What the organizers see is never kept.
+    assert tallies.signature_count(campaign.id) == 16
+
+
+def test_a_store_of_recent_answers_stays_bounded(monkeypatch):
+    from petitions import microcache
+
+    now = [0.0]
+    monkeypatch.setattr(microcache, "monotonic", lambda: now[0])
+    store = microcache.RecentAnswers(seconds=10, max_keys=4)
+    for n in range(4):
+        store.get(f"page {n}", lambda n=n: n)
+    now[0] = 20.0  # every answer so far has expired
+    store.get("page 4", lambda: 4)
+    assert len(store) == 1
+    for n in range(5, 12):
+        store.get(f"page {n}", lambda n=n: n)
+    assert len(store) <= 4
+    assert store.get("page 11", lambda: "read again") == 11
