@@ -138,14 +138,14 @@ def export_signatures(slug: str, bom: bool, delivery: bool, **options) -> None:
         raise click.UsageError("; ".join(problems)) from None
     if delivery:
         export = exports.start(petition, ExportKind.DELIVERY_CSV, None)
-        header = exports.DELIVERY_COLUMNS
         rows = exports.delivery_rows(exports.delivery_signers(petition.id))
+        chunks = exports.csv_chunks(exports.DELIVERY_COLUMNS, exports.recorded(export.id, rows), bom=bom)
     else:
-        header = exports.signature_header(petition)
         export = exports.start(petition, ExportKind.SIGNATURES, None, signature_filter)
-        rows = exports.signature_rows(petition.id, signature_filter)
+        lines = exports.recorded(export.id, exports.signature_lines(petition.id, signature_filter), batches=True)
+        chunks = exports.line_chunks(exports.signature_header(petition), lines, bom=bom)
     out = sys.stdout.buffer
-    for chunk in exports.csv_chunks(header, exports.recorded(export.id, rows), bom=bom):
+    for chunk in chunks:
         out.write(chunk.encode("utf-8"))
     out.flush()
 

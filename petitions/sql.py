@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, case, cast, event, func, literal
+from sqlalchemy import Text, and_, case, cast, event, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -42,7 +42,31 @@ def iso_utc_text(column: Any):
     """A UTC timestamp column as ISO 8601 text to the second, written by the database: "2026-11-22T15:04:05Z"."""
     if dialect_name() == "postgresql":
         return func.to_char(column, literal('YYYY-MM-DD"T"HH24:MI:SS"Z"'))
-    return func.strftime(literal("%Y-%m-%dT%H:%M:%SZ"), column)
+    # SQLite keeps "2026-11-22 15:04:05.123456": cutting it costs a third of strftime(), which parses it.
+    return func.substr(column, 1, 10) + literal("T") + func.substr(column, 12, 8) + literal("Z")
+
+
+def starts_with_one_of(column: Any, characters: str, *, after_spaces: bool = False):
+    """Whether the text starts with one of ``characters`` (after any leading spaces, if asked).
+
+    Cheap for the common cell that starts with neither: a first test of one character, in C,
+    before the value is trimmed. SQLite's GLOB is several times faster than substr() there.
+    """
+    first = "".join(sorted(set(characters + (" " if after_spaces else ""))))
+    if dialect_name() == "sqlite":
+        cheap = column.op("GLOB")(literal(_glob_class(first)))
+        exact = func.ltrim(column, " ").op("GLOB")(literal(_glob_class("".join(sorted(set(characters))))))
+    else:
+        cheap = func.substr(column, 1, 1).in_(list(first))
+        exact = func.substr(func.ltrim(column, " "), 1, 1).in_(list(characters))
+    return and_(cheap, exact) if after_spaces else cheap
+
+
+def _glob_class(characters: str) -> str:
+    # "[-...]*": a "-" first is itself, not a range; "]" and "^" would need the same care.
+    if "]" in characters or "^" in characters:
+        raise ValueError("a GLOB class here cannot hold ] or ^")
+    return "[" + "-" * ("-" in characters) + characters.replace("-", "") + "]*"
 
 
 def add_counts(model: Any, key: Sequence[str], rows: list[dict[str, Any]]) -> None:

@@ -220,8 +220,8 @@ def export_signatures(slug: str):
         return render_signatures(petition, None, errors)
     header, filename = exports.signature_header(petition), _filename(petition, "signatures")
     export = exports.start(petition, ExportKind.SIGNATURES, current_user, signature_filter)
-    rows = exports.recorded(export.id, exports.signature_rows(export.petition_id, signature_filter))
-    chunks = exports.csv_chunks(header, rows, bom=request.args.get("bom") == "1")
+    lines = exports.recorded(export.id, exports.signature_lines(export.petition_id, signature_filter), batches=True)
+    chunks = exports.line_chunks(header, lines, bom=request.args.get("bom") == "1")
     return csv_response(stream_with_context(chunks), filename)
 
 
