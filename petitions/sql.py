@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Sequence
+from functools import reduce
 from typing import Any
 
 from sqlalchemy import Text, and_, case, cast, event, func, literal
@@ -31,19 +33,62 @@ def insert_ignoring_duplicates(model: Any, values: dict[str, Any], key: Sequence
 
 
 def concatenated(column: Any):
-    """An aggregate of a column's values as one comma-separated string ("3,5,7"), in order where
-    the database can say so (SQLite follows the index it reads)."""
+    """An aggregate of a column's values as one comma-separated string ("3,5,7"), in no promised
+    order: usually the order of the index read, but callers must treat it as a set.
+
+    An ORDER BY inside PostgreSQL's string_agg() sorts every group: twice the cost of the whole
+    aggregate, a million times over in an export.
+    """
     if dialect_name() == "postgresql":
-        return func.string_agg(cast(column, Text), postgresql.aggregate_order_by(literal(","), column))
-    return func.group_concat(column, ",")
+        return func.string_agg(cast(column, Text), constant(","))
+    return func.group_concat(column, constant(","))
 
 
 def iso_utc_text(column: Any):
     """A UTC timestamp column as ISO 8601 text to the second, written by the database: "2026-11-22T15:04:05Z"."""
     if dialect_name() == "postgresql":
-        return func.to_char(column, literal('YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+        return func.to_char(column, constant('YYYY-MM-DD"T"HH24:MI:SS"Z"'))
     # SQLite keeps "2026-11-22 15:04:05.123456": cutting it costs a third of strftime(), which parses it.
-    return func.substr(column, 1, 10) + literal("T") + func.substr(column, 12, 8) + literal("Z")
+    day, time = (func.substr(column, constant(start), constant(length)) for start, length in ((1, 10), (12, 8)))
+    return formatted("%sT%sZ", day, time)
+
+
+def constant(value: str | int):
+    """A string written into the statement's text, not bound as a parameter.
+
+    SQLite runs a statement that is evaluated a million times (an export) about 15% faster when
+    its patterns and templates are part of the SQL. Only for the program's own strings: the
+    dialect quotes them, but a person's text is always a parameter.
+    """
+    return literal(value, literal_execute=True)
+
+
+def formatted(template: str, *values: Any):
+    """The values written into a template of "%s" places by the database (NULL writes nothing).
+
+    Each database's cheapest way, measured over a million lines: in SQLite one printf() costs a
+    third of the same line built with ||; in PostgreSQL || costs two thirds of format().
+    """
+    texts = template.split("%s")
+    if len(texts) != len(values) + 1:
+        raise ValueError(f"{template!r} has {len(texts) - 1} places for {len(values)} values")
+    if dialect_name() == "sqlite":
+        return func.printf(constant("%s".join(text.replace("%", "%%") for text in texts)), *values, type_=Text)
+    pieces = [constant(texts[0])] if texts[0] else []
+    for value, text in zip(values, texts[1:], strict=True):
+        pieces.append(func.coalesce(value, constant(""), type_=Text))
+        if text:
+            pieces.append(constant(text))
+    return reduce(operator.add, pieces)
+
+
+def quotes_doubled(column: Any):
+    """The text with each double quote doubled, as in a quoted CSV cell."""
+    doubled = func.replace(column, constant('"'), constant('""'), type_=Text)
+    if dialect_name() == "postgresql":
+        return doubled
+    # SQLite's replace() copies every value; instr() only looks, and most values hold no quote.
+    return case((func.instr(column, constant('"')) > constant(0), doubled), else_=column)
 
 
 def starts_with_one_of(column: Any, characters: str, *, after_spaces: bool = False):
@@ -54,8 +99,8 @@ def starts_with_one_of(column: Any, characters: str, *, after_spaces: bool = Fal
     """
     first = "".join(sorted(set(characters + (" " if after_spaces else ""))))
     if dialect_name() == "sqlite":
-        cheap = column.op("GLOB")(literal(_glob_class(first)))
-        exact = func.ltrim(column, " ").op("GLOB")(literal(_glob_class("".join(sorted(set(characters))))))
+        cheap = column.op("GLOB")(constant(_glob_class(first)))
+        exact = func.ltrim(column, constant(" ")).op("GLOB")(constant(_glob_class("".join(sorted(set(characters))))))
     else:
         cheap = func.substr(column, 1, 1).in_(list(first))
         exact = func.substr(func.ltrim(column, " "), 1, 1).in_(list(characters))

@@ -53,7 +53,7 @@ def test_the_export_has_the_documented_columns(client, olga, make_petition, sign
         city="new york",
         region="NY",
         postal_code="10001",
-        comment='Line one, "quoted"\nline two',
+        comment='Line one, "quoted", 100% %s\nline two',  # the database writes lines with printf()
         demand_ids=[second],
         updates_opt_in=True,
     )
@@ -76,7 +76,7 @@ def test_the_export_has_the_documented_columns(client, olga, make_petition, sign
     assert (row["city"], row["canonical_city"]) == ("new york", "New York City")
     assert (row["region"], row["postal_code"], row["country"]) == ("NY", "10001", "US")
     assert (row["demand_1: Keep Lincoln open"], row["demand_2: Fund libraries"]) == ("no", "yes")
-    assert row["comment"] == 'Line one, "quoted"\nline two'
+    assert row["comment"] == 'Line one, "quoted", 100% %s\nline two'
     assert row["updates_opt_in"] == "yes"
     assert row["signed_at"].endswith("Z")
     assert "T" in row["signed_at"]
