@@ -64,6 +64,12 @@ def formula_mark(column):
     return case((formula, constant("'")), else_=constant(""))
 
 
+def typed_cell(column) -> tuple:
+    """What fills a '"%s%s"' cell of text a person typed, which may hold anything: the formula
+    mark, then the text with its quotes doubled."""
+    return formula_mark(column), quotes_doubled(column)
+
+
 def signature_lines(petition_id: int, signature_filter: SignatureFilter) -> Iterator[list[str]]:
     """The CSV lines of the signatures passing the filter, oldest first, BATCH at a time.
 
@@ -97,12 +103,11 @@ def signature_lines(petition_id: int, signature_filter: SignatureFilter) -> Iter
     # Text that people typed may hold anything: mark formulas, double quotes. The rest is ours.
     start = formatted(
         ",".join(['"%s%s"'] * len(typed)),
-        *(part for column in typed for part in (formula_mark(column), quotes_doubled(column))),
+        *(part for column in typed for part in typed_cell(column)),
     )
     end = formatted(
         ',"%s%s","%s","%s","%s"' + LINE_END,
-        formula_mark(Signature.comment),
-        quotes_doubled(Signature.comment),
+        *typed_cell(Signature.comment),
         case((Signature.updates_opt_in, constant(YES)), else_=constant(NO)),
         iso_utc_text(Signature.signed_at),
         cast(Signature.state, String),

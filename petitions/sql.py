@@ -54,7 +54,7 @@ def iso_utc_text(column: Any):
 
 
 def constant(value: str | int):
-    """A string written into the statement's text, not bound as a parameter.
+    """A value written into the statement's text, not bound as a parameter.
 
     SQLite runs a statement that is evaluated a million times (an export) about 15% faster when
     its patterns and templates are part of the SQL. Only for the program's own strings: the
