@@ -149,6 +149,9 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": env.bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": env.str("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # While Redis is unreachable each process counts in its own memory (and looks for Redis
+        # again, less and less often): signing and logging in go on, still limited, instead of failing.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Several deployments can share one Redis, each under its own prefix.
         "RATELIMIT_KEY_PREFIX": env.str("RATELIMIT_KEY_PREFIX") or "groundswell",
         "SIGN_RATE_LIMIT": env.rate_limit("SIGN_RATE_LIMIT", "20 per minute; 200 per hour"),

@@ -16,7 +16,7 @@ from petitions.extensions import db
 from petitions.models import Signature, SignatureState
 from petitions.models.types import utcnow
 from tests.conftest import csrf_token, form_fields
-from tests.servers import gunicorn
+from tests.servers import free_port, gunicorn
 
 SHOWN = re.compile(r'name="shown" type="hidden" value="([^"]+)"')
 
@@ -355,6 +355,19 @@ def test_two_app_servers_share_their_limits_through_redis(app, database_url, mak
     assert int(answers[-1].headers["Retry-After"]) > 0
     assert keys, "the limits live in Redis"
     assert not any("127.0.0.1" in key for key in keys)  # keyed by the hashed address
+
+
+@pytest.mark.parametrize("settings", [{**LIMITED, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}])
+def test_while_redis_is_unreachable_the_limits_hold_in_memory(client, make_petition, post_signature):
+    petition = make_petition()  # nothing listens on the Redis port
+
+    answers = [post_signature(petition, email=f"{n}@example.org").status_code for n in range(3)]
+    api = [client.get(f"/api/v1/petitions/{petition.slug}").status_code for _ in range(4)]
+
+    assert answers == [303, 303, 429]  # "2 per hour", counted by this process, not a 500
+    assert api == [200, 200, 200, 429]
+    db.session.expire_all()
+    assert tallies.signature_count(petition.id) == 2
 
 
 # --- What organizers do about a flood --------------------------------------------------------------
