@@ -102,6 +102,7 @@ def starts_with_one_of(column: Any, characters: str, *, after_spaces: bool = Fal
         cheap = column.op("GLOB")(constant(_glob_class(first)))
         exact = func.ltrim(column, constant(" ")).op("GLOB")(constant(_glob_class("".join(sorted(set(characters))))))
     else:
+        # Bound values: written into the text with constant() they measured no faster on PostgreSQL.
         cheap = func.substr(column, 1, 1).in_(list(first))
         exact = func.substr(func.ltrim(column, " "), 1, 1).in_(list(characters))
     return and_(cheap, exact) if after_spaces else cheap
